@@ -1,0 +1,1 @@
+"""Attention analysis: captured queries/keys, clustering, correspondences."""

@@ -1,0 +1,1 @@
+"""Bundled assets: the default model and its card."""

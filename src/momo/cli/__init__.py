@@ -1,0 +1,1 @@
+"""The `momo` command line."""

@@ -1,0 +1,1 @@
+"""Training data from BVH / DeepMimic archives: captions, windows, mirroring, statistics."""

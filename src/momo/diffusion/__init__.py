@@ -1,0 +1,1 @@
+"""Noise schedules, the DDIM step, sampling, inversion and classifier-free guidance."""

@@ -1,0 +1,1 @@
+"""Evaluation: MoMo auxiliary metrics and benchmark runners."""

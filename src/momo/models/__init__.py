@@ -1,0 +1,1 @@
+"""The denoiser (MDM / MoMo transformer), attention processors, text encoders and checkpoint loading."""

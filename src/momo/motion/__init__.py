@@ -1,0 +1,1 @@
+"""The HumanML3D motion representation: skeleton, features <-> joints, normalisation, mirroring."""

@@ -1,0 +1,1 @@
+"""MoMo motion transfer: batch layout, mixing schedule, mixed attention and the pipeline."""

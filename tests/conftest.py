@@ -1,0 +1,42 @@
+"""Shared test fixtures: where `../shared` lives, and skips when it is absent."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def shared_dir() -> Path:
+    """The shared folder beside the checkout (override with MOMO_SHARED_DIR)."""
+    return Path(os.environ.get("MOMO_SHARED_DIR", REPO_ROOT.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """Path to `../shared`; skips the test when it is absent (as on a user's machine)."""
+    path = shared_dir()
+    if not path.is_dir():
+        pytest.skip(f"shared data folder not found at {path} (set MOMO_SHARED_DIR to use another)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_data(shared: Path) -> Path:
+    """Path to `../shared/data`; skips when absent."""
+    path = shared / "data"
+    if not path.is_dir():
+        pytest.skip(f"motion data not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_fixtures(shared: Path) -> Path:
+    """Path to `../shared/fixtures` (reference numbers); skips when absent."""
+    path = shared / "fixtures"
+    if not path.is_dir():
+        pytest.skip(f"reference fixtures not found at {path}")
+    return path
