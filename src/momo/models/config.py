@@ -1,0 +1,198 @@
+"""Frozen configuration of the denoiser and of a whole model (denoiser + diffusion + text encoder)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from momo.errors import ModelLoadError
+
+#: ``emb_trans_dec`` values of the official code bases. ``cls_<X>`` says what the extra first
+#: token of the decoder input holds (``none``: no such token; ``t``: the timestep embedding;
+#: ``tcond``: timestep embedding plus the pooled text embedding); ``cross_<Y>`` what the
+#: cross-attention memory holds (``cond``: the text embedding only; ``tcond``: text embedding
+#: plus the timestep embedding, added to every memory token).
+EMB_TRANS_DEC_VARIANTS: tuple[str, ...] = (
+    "cls_tcond_cross_cond",
+    "cls_tcond_cross_tcond",
+    "cls_none_cross_tcond",
+    "cls_none_cross_cond",
+    "cls_t_cross_cond",
+    "cls_t_cross_tcond",
+)
+
+Arch = Literal["trans_dec", "trans_enc"]
+
+
+@dataclass(frozen=True)
+class DenoiserConfig:
+    """Hyper-parameters of `momo.models.mdm.MotionDenoiser`.
+
+    Attributes:
+        arch: ``"trans_dec"`` (MoMo: transformer decoder with cross-attention to the text) or
+            ``"trans_enc"`` (original MDM: transformer encoder over [t + text; frames]).
+        emb_trans_dec: decoder variant (see `EMB_TRANS_DEC_VARIANTS`); ignored for trans_enc.
+        num_layers: transformer layers.
+        latent_dim: model width d.
+        ff_size: feed-forward width.
+        num_heads: attention heads.
+        dropout: dropout probability (positional encoding, attention, residual branches).
+        nfeats: motion features per frame (263 for HumanML3D).
+        text_token_dim: width of per-token text states fed to cross-attention (768 for
+            DistilBERT), or None when the model sees only a pooled sentence vector (CLIP-only
+            models; then the pooled vector is the single memory token).
+        text_pooled_dim: width of the pooled sentence vector (512 for CLIP), or None when the
+            model never uses it (e.g. ``cls_t_cross_cond`` with token states).
+        mask_frames: mask padded frames out of self-attention keys. MoMo's decoder always does;
+            MDM's encoder only when its ``args.json`` says ``mask_frames``.
+        cond_mask_prob: probability of dropping the text during training (the training loop
+            draws ``drop_text`` with it; the forward itself is deterministic).
+        activation: feed-forward activation (``"gelu"`` or ``"relu"``).
+        max_positions: length of the sinusoid table shared by frame positions and timesteps.
+    """
+
+    arch: Arch = "trans_dec"
+    emb_trans_dec: str = "cls_tcond_cross_cond"
+    num_layers: int = 12
+    latent_dim: int = 512
+    ff_size: int = 1024
+    num_heads: int = 4
+    dropout: float = 0.1
+    nfeats: int = 263
+    text_token_dim: int | None = 768
+    text_pooled_dim: int | None = 512
+    mask_frames: bool = True
+    cond_mask_prob: float = 0.1
+    activation: str = "gelu"
+    max_positions: int = 1000
+
+    def __post_init__(self) -> None:
+        if self.arch not in ("trans_dec", "trans_enc"):
+            raise ModelLoadError(
+                f"unknown denoiser arch {self.arch!r}; use 'trans_dec' (MoMo) or 'trans_enc' (MDM)"
+            )
+        if self.arch == "trans_dec" and self.emb_trans_dec not in EMB_TRANS_DEC_VARIANTS:
+            raise ModelLoadError(
+                f"unknown emb_trans_dec {self.emb_trans_dec!r}; expected one of "
+                f"{', '.join(EMB_TRANS_DEC_VARIANTS)}"
+            )
+        if self.latent_dim % self.num_heads:
+            raise ModelLoadError(
+                f"latent_dim {self.latent_dim} is not divisible by num_heads {self.num_heads}"
+            )
+        if self.activation not in ("gelu", "relu"):
+            raise ModelLoadError(f"unknown activation {self.activation!r}; use 'gelu' or 'relu'")
+        if self.text_token_dim is None and self.text_pooled_dim is None:
+            raise ModelLoadError(
+                "a text-conditioned denoiser needs text_token_dim or text_pooled_dim"
+            )
+        if self.arch == "trans_enc" and self.text_pooled_dim is None:
+            raise ModelLoadError("the trans_enc denoiser is conditioned on a pooled text vector")
+        if self.arch == "trans_dec":
+            if self.text_token_dim is None and self.text_pooled_dim is None:
+                raise ModelLoadError("trans_dec needs text_token_dim or text_pooled_dim")
+            if self.uses_token_text and self.cls_token == "tcond" and self.text_pooled_dim is None:
+                raise ModelLoadError(
+                    f"{self.emb_trans_dec} with token-level text needs text_pooled_dim for the CLS token"
+                )
+
+    @property
+    def cls_token(self) -> str:
+        """What the decoder's first token holds: "none", "t" or "tcond" (trans_enc: "tcond")."""
+        if self.arch == "trans_enc":
+            return "tcond"
+        return self.emb_trans_dec.split("_")[1]
+
+    @property
+    def cross_memory(self) -> str:
+        """What cross-attention attends to: "cond" or "tcond" (trans_dec only)."""
+        return self.emb_trans_dec.split("_")[3]
+
+    @property
+    def uses_token_text(self) -> bool:
+        """True when per-token text states feed cross-attention (trans_dec with token text)."""
+        return self.arch == "trans_dec" and self.text_token_dim is not None
+
+    @property
+    def has_cls_token(self) -> bool:
+        """True when the sequence starts with one extra (timestep/condition) token."""
+        return self.cls_token != "none"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict of every field."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DenoiserConfig:
+        """Inverse of `to_dict`; unknown keys raise ModelLoadError."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ModelLoadError(
+                f"unknown denoiser config keys {unknown}; is the checkpoint newer?"
+            )
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class DiffusionConfig:
+    """The noise schedule a model was trained with.
+
+    Attributes:
+        num_timesteps: diffusion steps T (model timesteps 0..T-1, 0 = cleanest).
+        noise_schedule: "cosine" or "linear".
+    """
+
+    num_timesteps: int = 100
+    noise_schedule: str = "cosine"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Everything needed to rebuild a `MotionDiffusionModel` apart from weights and statistics.
+
+    Attributes:
+        denoiser: the network.
+        diffusion: the noise schedule.
+        text_encoder: name of the text encoder the model was trained with ("minilm",
+            "distilbert+clip", "clip").
+        extra: free-form provenance (training data, steps, source checkpoint).
+    """
+
+    denoiser: DenoiserConfig = field(default_factory=DenoiserConfig)
+    diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
+    text_encoder: str = "minilm"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (the ``config.json`` of our checkpoint format)."""
+        return {
+            "format": "momo-motion",
+            "format_version": 1,
+            "denoiser": self.denoiser.to_dict(),
+            "diffusion": self.diffusion.to_dict(),
+            "text_encoder": self.text_encoder,
+            "extra": dict(self.extra),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
+        """Read a ``config.json`` dict; raises ModelLoadError on anything malformed."""
+        try:
+            if data.get("format") != "momo-motion":
+                raise ModelLoadError("config.json is not a momo-motion checkpoint config")
+            return cls(
+                denoiser=DenoiserConfig.from_dict(dict(data["denoiser"])),
+                diffusion=DiffusionConfig(**dict(data["diffusion"])),
+                text_encoder=str(data["text_encoder"]),
+                extra=dict(data.get("extra", {})),
+            )
+        except (KeyError, TypeError) as error:
+            raise ModelLoadError(
+                f"config.json is malformed ({error!r}); re-save the model"
+            ) from error

