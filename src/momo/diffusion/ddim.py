@@ -119,9 +119,8 @@ class DDIMScheduler:
         out = x0_pred * torch.sqrt(ab_prev) + torch.sqrt(1 - ab_prev - sigma**2) * eps
         if self.eta > 0 and self.previous_timestep(timestep) >= 0:
             if noise is None:
-                noise = torch.randn(
-                    x_t.shape, generator=generator, device=x_t.device, dtype=x_t.dtype
-                )
+                noise = torch.randn(x_t.shape, generator=generator, dtype=x_t.dtype)
+                noise = noise.to(x_t.device)
             out = out + sigma * noise
         return out.to(x_t.dtype)
 

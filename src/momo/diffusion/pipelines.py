@@ -1,0 +1,153 @@
+"""User-level inversion and text-to-motion generation (`momo.invert`, `momo.generate`).
+
+Both encode the prompts once and reuse the embedding at every step.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
+
+import torch
+from torch import Tensor
+
+from momo.diffusion.ddpm import DDPMScheduler
+from momo.diffusion.guidance import guidance_scales, make_x0_predictor
+from momo.diffusion.inversion import ddim_invert
+from momo.diffusion.sampling import sample
+from momo.errors import TransferError
+from momo.models.text_encoders import TextEmbedding
+
+if TYPE_CHECKING:
+    from momo.models.bundle import MotionDiffusionModel
+    from momo.motion.motion import Motion
+
+logger = logging.getLogger(__name__)
+
+#: Length of generated motions when none is given (6 s at 20 fps).
+DEFAULT_NUM_FRAMES = 120
+
+#: Longest motion the models were trained on (HumanML3D: 196 frames, 9.8 s).
+MAX_FRAMES = 196
+
+
+def _text_and_drop(
+    model: MotionDiffusionModel, texts: Sequence[str | None]
+) -> tuple[TextEmbedding, Tensor]:
+    """Encode the prompts (None -> unconditional row) once; returns (embedding, drop_text)."""
+    prompts = [t if t else "" for t in texts]
+    drop = torch.tensor([not t for t in texts], dtype=torch.bool, device=model.device)
+    return model.encode_text(prompts), drop
+
+
+def invert(
+    model: MotionDiffusionModel,
+    motions: Sequence[Motion],
+    *,
+    num_steps: int | None = None,
+    progress: bool = True,
+) -> Tensor:
+    """DDIM-invert real motions to the model's initial latents x_T.
+
+    Each motion is conditioned on its own text (unconditional when it has none), without
+    guidance, as the reference does.
+
+    Args:
+        model: a loaded model.
+        motions: motions to invert (different lengths are padded and masked).
+        num_steps: respaced DDIM steps (default: all of the model's timesteps).
+        progress: show a progress bar.
+
+    Returns:
+        ``[len(motions), T_max, 263]`` normalised latents on the model's device and dtype,
+        padded to the longest motion (padded frames are carried along but masked).
+    """
+    if not motions:
+        raise TransferError("invert() needs at least one motion")
+    x0, frame_mask = model.motions_to_model(motions)
+    text, drop = _text_and_drop(model, [m.text for m in motions])
+    predict = make_x0_predictor(model.denoiser, text, frame_mask, 1.0, drop)
+    return ddim_invert(predict, x0, model.scheduler(num_steps), progress=progress)
+
+
+def generate(
+    model: MotionDiffusionModel,
+    texts: Sequence[str],
+    *,
+    num_frames: int | Sequence[int] = DEFAULT_NUM_FRAMES,
+    guidance_scale: float | Sequence[float] = 2.5,
+    seed: int | None = None,
+    sampler: Literal["ddpm", "ddim"] = "ddpm",
+    num_steps: int | None = None,
+    noise: Tensor | None = None,
+    progress: bool = True,
+) -> list[Motion]:
+    """Generate one motion per prompt.
+
+    Args:
+        model: a loaded model.
+        texts: prompts (an empty string generates unconditionally).
+        num_frames: frames per motion (one value or one per prompt; at most 196).
+        guidance_scale: classifier-free guidance (one value or one per prompt; 1 = none).
+        seed: seed of the initial noise and of the sampler's noise (None: random).
+        sampler: "ddpm" (ancestral, as MDM generates) or "ddim" (deterministic, eta 0).
+        num_steps: respaced steps (default: all of the model's timesteps).
+        noise: optional initial latents ``[B, T_max, 263]`` (overrides the seeded draw).
+        progress: show a progress bar.
+
+    Returns:
+        One `Motion` per prompt, raw features of the requested length, ``text`` set.
+    """
+    from momo.motion.motion import Motion
+
+    if isinstance(texts, str):
+        raise TransferError("generate() takes a list of prompts, not a single string")
+    texts = list(texts)
+    if not texts:
+        raise TransferError("generate() needs at least one prompt")
+    frames = [int(num_frames)] * len(texts) if isinstance(num_frames, int) else list(num_frames)
+    if len(frames) != len(texts):
+        raise TransferError(f"got {len(frames)} frame counts for {len(texts)} prompts")
+    if any(not 1 <= n <= MAX_FRAMES for n in frames):
+        raise TransferError(f"num_frames must be within 1..{MAX_FRAMES} (HumanML3D's limit)")
+    scales = guidance_scales(guidance_scale, len(texts))
+    if bool((scales < 0).any()):
+        raise TransferError("guidance_scale must be >= 0")
+
+    batch, length = len(texts), max(frames)
+    generator = torch.Generator().manual_seed(seed) if seed is not None else torch.Generator()
+    if seed is None:
+        generator.seed()
+    if noise is None:
+        # Drawn on the CPU in float32 so a seed gives the same motions on any device/dtype.
+        noise = torch.randn(batch, length, model.denoiser.config.nfeats, generator=generator)
+    elif tuple(noise.shape) != (batch, length, model.denoiser.config.nfeats):
+        raise TransferError(
+            f"noise must have shape [{batch}, {length}, {model.denoiser.config.nfeats}], "
+            f"got {list(noise.shape)}"
+        )
+    x_T = noise.to(device=model.device, dtype=model.dtype)
+    frame_mask = (
+        torch.arange(length, device=model.device)[None]
+        < torch.tensor(frames, device=model.device)[:, None]
+    )
+    text, drop = _text_and_drop(model, texts)
+    predict = make_x0_predictor(model.denoiser, text, frame_mask, scales, drop)
+    if sampler == "ddpm":
+        timesteps = (
+            range(model.num_timesteps)
+            if num_steps is None
+            else model.schedule.respaced_timesteps(num_steps)
+        )
+        scheduler = DDPMScheduler(model.schedule, tuple(timesteps))
+    elif sampler == "ddim":
+        scheduler = model.scheduler(num_steps)  # type: ignore[assignment]
+    else:
+        raise TransferError(f"unknown sampler {sampler!r}; use 'ddpm' or 'ddim'")
+    x0 = sample(predict, x_T, scheduler, generator=generator, progress=progress)
+    features = model.model_to_features(x0, frames)
+    return [
+        Motion(f, text=t or None, name="generated", meta={"guidance_scale": float(s)})
+        for f, t, s in zip(features, texts, scales.tolist())
+    ]
