@@ -113,7 +113,7 @@ FOOT_CONTACT_THRESHOLD = 0.002
 (metres squared per frame, HumanML3D's value at 20 fps)."""
 
 
-def joints_to_features(joints: ArrayT) -> ArrayT:
+def joints_to_features(joints: ArrayT, *, target_bone_lengths: np.ndarray | None = None) -> ArrayT:
     """Turn joint positions into HumanML3D features with HumanML3D's own procedure.
 
     Steps (MOMO_SPEC.md §2, with every quirk of the reference): `momo.motion.retarget.canonicalize`
@@ -132,6 +132,9 @@ def joints_to_features(joints: ArrayT) -> ArrayT:
         joints: ``[T, 22, 3]`` positions in metres, T >= 2, 20 fps, Y up, SMPL joint order
             (`momo.motion.representation.JOINT_NAMES`), any proportions, facing and position.
             NumPy array (or anything NumPy can convert) or torch tensor.
+        target_bone_lengths: ``[22]`` bone lengths of the skeleton to retarget onto; default
+            `momo.motion.representation.CANONICAL_BONE_LENGTHS`, the skeleton HumanML3D-trained
+            models expect. Other values are for experiments (e.g. a left/right symmetric one).
 
     Returns:
         Features ``[T-1, 263]`` (the last frame has no velocity and is dropped). NumPy in, NumPy
@@ -151,7 +154,7 @@ def joints_to_features(joints: ArrayT) -> ArrayT:
     torch_like = joints if _is_tensor(joints) else None
     array, float64_input = _validated_joints(joints)
 
-    positions = canonicalize(array)  # [T, 22, 3]
+    positions = canonicalize(array, target_bone_lengths)  # [T, 22, 3]
     num_frames = positions.shape[0]
 
     step = positions[1:] - positions[:-1]  # [T-1, 22, 3]

@@ -7,7 +7,7 @@ from scipy.spatial.transform import Rotation
 
 from momo.errors import MotionFormatError
 from momo.motion.ik import UP, forward_kinematics, heading_rotations, inverse_kinematics
-from momo.motion.representation import CANONICAL_BONE_LENGTHS, FACE_JOINTS, PARENTS
+from momo.motion.representation import CANONICAL_BONE_LENGTHS, FACE_JOINTS, NUM_JOINTS, PARENTS
 
 _PARENT_INDEX = np.array(PARENTS[1:])
 
@@ -56,6 +56,12 @@ def retarget(
         MotionFormatError: if the source's right leg has zero length at frame 0.
     """
     joints = np.asarray(joints, dtype=np.float64)
+    target_bone_lengths = np.asarray(target_bone_lengths, dtype=np.float64)
+    if target_bone_lengths.shape != (NUM_JOINTS,) or not (target_bone_lengths[1:] > 0).all():
+        raise ValueError(
+            f"target bone lengths must be {NUM_JOINTS} positive lengths (index 0 unused), got "
+            f"shape {list(target_bone_lengths.shape)}"
+        )
     source_leg = leg_length(bone_lengths(joints[0]))
     if not source_leg > 1e-6:
         raise MotionFormatError(
@@ -67,7 +73,7 @@ def retarget(
     return forward_kinematics(quats, joints[:, 0] * scale, target_bone_lengths)
 
 
-def canonicalize(joints: np.ndarray) -> np.ndarray:
+def canonicalize(joints: np.ndarray, target_bone_lengths: np.ndarray | None = None) -> np.ndarray:
     """HumanML3D's placement of a motion: retarget, floor, origin, face +Z.
 
     Steps (MOMO_SPEC.md §2, 1-2): `retarget` onto the canonical skeleton; subtract the lowest Y
@@ -77,6 +83,7 @@ def canonicalize(joints: np.ndarray) -> np.ndarray:
 
     Args:
         joints: float ``[T, 22, 3]`` positions in metres (finite), Y up, SMPL joint order.
+        target_bone_lengths: ``[22]`` target skeleton; default HumanML3D's canonical one.
 
     Returns:
         float64 ``[T, 22, 3]``: on the canonical skeleton, on the floor, frame 0's root at XZ
@@ -86,7 +93,9 @@ def canonicalize(joints: np.ndarray) -> np.ndarray:
         MotionFormatError: if the facing of frame 0 is undefined (hips and shoulders have no
             horizontal left-right extent) or the right leg has zero length.
     """
-    positions = retarget(joints)
+    if target_bone_lengths is None:
+        target_bone_lengths = CANONICAL_BONE_LENGTHS
+    positions = retarget(joints, target_bone_lengths)
     positions[..., 1] -= positions[..., 1].min()
     positions -= positions[0, 0] * np.array([1.0, 0.0, 1.0])
 

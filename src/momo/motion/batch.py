@@ -1,0 +1,106 @@
+"""Batching motions of different lengths: zero padding and frame masks.
+
+Convention (as in the reference): padded frames hold raw zeros (``-Mean / Std`` once normalised)
+and a frame mask marks real frames with True; models mask padded frames out of attention.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from momo.errors import MotionFormatError
+
+
+def pad_features(features: Sequence[Any], max_frames: int | None = None) -> tuple[Any, Any]:
+    """Stack ``[T_i, D]`` feature arrays into one zero-padded batch with a frame mask.
+
+    Args:
+        features: B arrays ``[T_i, D]`` (D = 263 for HumanML3D features), all NumPy or all torch
+            tensors (same device), all with the same D.
+        max_frames: length of the batch; default the longest T_i. Must be >= every T_i.
+
+    Returns:
+        ``(padded, frame_mask)``: ``padded`` ``[B, T_max, D]`` with the values of item i in
+        ``padded[i, :T_i]`` and raw zeros after; ``frame_mask`` bool ``[B, T_max]``, True on
+        real frames. Torch input gives tensors on the first item's device and dtype; NumPy input
+        arrays of the items' common dtype.
+
+    Raises:
+        MotionFormatError: if the list is empty, mixes NumPy and torch, an item is not 2-D, the
+            Ds differ, or an item is longer than ``max_frames``.
+    """
+    items = list(features)
+    if not items:
+        raise MotionFormatError("pad_features needs at least one motion, got an empty list")
+    torch = sys.modules.get("torch")
+    is_tensor = [torch is not None and isinstance(item, torch.Tensor) for item in items]
+    if any(is_tensor) and not all(is_tensor):
+        raise MotionFormatError(
+            "pad_features got a mix of NumPy arrays and torch tensors; convert them to one kind"
+        )
+    if not is_tensor[0]:
+        items = [np.asarray(item) for item in items]
+    shapes = [tuple(item.shape) for item in items]
+    for index, shape in enumerate(shapes):
+        if len(shape) != 2:
+            raise MotionFormatError(
+                f"motion {index} has shape {list(shape)}; pad_features expects [T, D] per motion"
+            )
+    dims = {shape[1] for shape in shapes}
+    if len(dims) != 1:
+        raise MotionFormatError(f"motions differ in feature size ({sorted(dims)}); expected one D")
+    lengths = [shape[0] for shape in shapes]
+    num_frames = max(lengths) if max_frames is None else int(max_frames)
+    longest = int(np.argmax(lengths))
+    if lengths[longest] > num_frames:
+        raise MotionFormatError(
+            f"motion {longest} has {lengths[longest]} frames, more than max_frames={num_frames}; "
+            "crop it first or raise max_frames"
+        )
+    (dim,) = dims
+    batch = len(items)
+
+    if is_tensor[0]:
+        first = items[0]
+        padded = first.new_zeros((batch, num_frames, dim))
+        mask = torch.zeros((batch, num_frames), dtype=torch.bool, device=first.device)
+        for index, (item, length) in enumerate(zip(items, lengths)):
+            if item.device != first.device:
+                raise MotionFormatError(
+                    f"motion {index} is on {item.device}, motion 0 on {first.device}; move them "
+                    "to one device"
+                )
+            padded[index, :length] = item
+            mask[index, :length] = True
+        return padded, mask
+
+    dtype = np.result_type(*items)
+    padded_np = np.zeros((batch, num_frames, dim), dtype=dtype)
+    mask_np = np.zeros((batch, num_frames), dtype=bool)
+    for index, (item, length) in enumerate(zip(items, lengths)):
+        padded_np[index, :length] = item
+        mask_np[index, :length] = True
+    return padded_np, mask_np
+
+
+def lengths_to_mask(lengths: Sequence[int] | Any, max_frames: int | None = None) -> Any:
+    """Frame mask from lengths: ``mask[i, t] = t < lengths[i]``.
+
+    Args:
+        lengths: B lengths (sequence, NumPy array or torch integer tensor).
+        max_frames: mask width; default ``max(lengths)``.
+
+    Returns:
+        bool ``[B, max_frames]``: torch (on the lengths' device) for a torch tensor, else NumPy.
+    """
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(lengths, torch.Tensor):
+        width = int(lengths.max()) if max_frames is None else int(max_frames)
+        return torch.arange(width, device=lengths.device)[None, :] < lengths[:, None]
+    array = np.asarray(lengths, dtype=np.int64)
+    width = int(array.max()) if max_frames is None else int(max_frames)
+    return np.arange(width)[None, :] < array[:, None]
