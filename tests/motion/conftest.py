@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +61,6 @@ def _make_motion(
 
 
 @pytest.fixture(scope="session")
-def make_motion():  # noqa: ANN201 - returns the factory above
+def make_motion() -> Callable[..., np.ndarray]:
     """Factory of synthetic motions (see `_make_motion`), independent of `../shared`."""
     return _make_motion
