@@ -18,6 +18,7 @@ reading it takes about a second.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -142,6 +143,16 @@ class DataCache:
     def lengths(self) -> np.ndarray:
         """int64 [C] feature frames per clip."""
         return np.array([clip.frames for clip in self.clips], dtype=np.int64)
+
+    def fingerprint(self) -> str:
+        """A short hash of the clips, captions, split and statistics (identifies the data)."""
+        digest = hashlib.sha256()
+        digest.update(json.dumps([clip.to_dict() for clip in self.clips]).encode())
+        digest.update(json.dumps(self.captions).encode())
+        digest.update(str(self.features.shape).encode())
+        digest.update(np.ascontiguousarray(self.mean, dtype=np.float32).tobytes())
+        digest.update(np.ascontiguousarray(self.std, dtype=np.float32).tobytes())
+        return digest.hexdigest()[:16]
 
     def clip_features(self, row: int) -> np.ndarray:
         """Raw features [T, 263] of clip ``row`` (a view)."""

@@ -1,0 +1,225 @@
+"""Training configuration: the model to train and how to train it, as frozen dataclasses.
+
+A run is described by one JSON file (e.g. ``configs/default_model.json``)::
+
+    {"model": {"denoiser": {...DenoiserConfig...}, "diffusion": {...}, "text_encoder": "minilm"},
+     "training": {...TrainingConfig...}}
+
+The CLI reads it, applies its flags on top (:meth:`RunConfig.with_training`), and writes the
+resolved config next to the run's outputs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from momo.errors import MomoError
+from momo.models.config import DenoiserConfig, DiffusionConfig, ModelConfig
+
+#: Prompts rendered periodically during training to watch progress.
+DEFAULT_SAMPLE_PROMPTS: tuple[str, ...] = (
+    "a person walks forward",
+    "an exhausted person walks forward",
+    "a person waves with the right hand",
+)
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """How to train (every field can be set in the config file or by a ``momo train`` flag).
+
+    Attributes:
+        steps: optimiser steps in total (a resumed run continues up to this step).
+        batch_size: windows per step.
+        min_frames: shortest crop (frames at 20 fps; 40 = 2 s).
+        max_frames: longest crop (160 = 8 s). Each batch draws one length in between.
+        window_stride: frames between window starts in long clips.
+        mirror: train on left/right mirrored copies too.
+        learning_rate: peak AdamW learning rate.
+        weight_decay: AdamW weight decay.
+        adam_betas: AdamW betas.
+        warmup_steps: linear warm-up from 0 to the peak rate.
+        lr_schedule: ``"cosine"`` (decay to ``min_lr_ratio`` x peak at ``steps``) or ``"constant"``.
+        min_lr_ratio: final learning rate of the cosine schedule, relative to the peak.
+        grad_clip: clip the global gradient norm to this (0 disables).
+        ema_decay: decay of the exponential moving average of the weights (what is exported).
+        velocity_loss_weight: weight of MDM's velocity loss (masked MSE of frame differences of
+            x0); 0 disables (default, as MoMo's HumanML3D training).
+        foot_loss_weight: weight of MDM's foot-contact loss (velocity of feet marked in contact
+            by the target, from forward kinematics of the prediction); 0 disables.
+        seed: seeds data order, noise, timesteps, text dropout and weight init.
+        log_every: steps between JSONL log lines (mean loss over the interval).
+        checkpoint_every: steps between resumable checkpoints.
+        keep_checkpoints: numbered checkpoints kept besides ``last.pt`` (0: only ``last.pt``).
+        sample_every: steps between sample renders (0 disables).
+        sample_prompts: prompts rendered at each sample step.
+        sample_frames: length of rendered samples.
+        sample_steps: DDIM steps used for the renders.
+        sample_guidance: classifier-free guidance scale of the renders.
+        num_threads: torch CPU threads (None: leave torch's default).
+        device: ``"cpu"`` or ``"cuda"``.
+    """
+
+    steps: int = 100_000
+    batch_size: int = 32
+    min_frames: int = 40
+    max_frames: int = 160
+    window_stride: int = 40
+    mirror: bool = True
+    learning_rate: float = 2e-4
+    weight_decay: float = 0.0
+    adam_betas: tuple[float, float] = (0.9, 0.999)
+    warmup_steps: int = 1000
+    lr_schedule: Literal["cosine", "constant"] = "cosine"
+    min_lr_ratio: float = 0.1
+    grad_clip: float = 1.0
+    ema_decay: float = 0.999
+    velocity_loss_weight: float = 0.0
+    foot_loss_weight: float = 0.0
+    seed: int = 0
+    log_every: int = 50
+    checkpoint_every: int = 1000
+    keep_checkpoints: int = 2
+    sample_every: int = 10_000
+    sample_prompts: tuple[str, ...] = DEFAULT_SAMPLE_PROMPTS
+    sample_frames: int = 120
+    sample_steps: int = 100
+    sample_guidance: float = 2.5
+    num_threads: int | None = None
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        problems = []
+        for name in ("steps", "batch_size", "min_frames", "window_stride", "log_every"):
+            if getattr(self, name) < 1:
+                problems.append(f"{name} must be >= 1")
+        if self.max_frames < self.min_frames:
+            problems.append("max_frames must be >= min_frames")
+        if self.learning_rate <= 0:
+            problems.append("learning_rate must be > 0")
+        if not 0.0 <= self.ema_decay < 1.0:
+            problems.append("ema_decay must be in [0, 1)")
+        if self.lr_schedule not in ("cosine", "constant"):
+            problems.append("lr_schedule must be 'cosine' or 'constant'")
+        if not 0.0 <= self.min_lr_ratio <= 1.0:
+            problems.append("min_lr_ratio must be in [0, 1]")
+        for name in ("warmup_steps", "checkpoint_every", "keep_checkpoints", "sample_every"):
+            if getattr(self, name) < 0:
+                problems.append(f"{name} must be >= 0")
+        if min(self.grad_clip, self.velocity_loss_weight, self.foot_loss_weight) < 0:
+            problems.append("grad_clip and loss weights must be >= 0")
+        if problems:
+            raise MomoError("invalid training config: " + "; ".join(problems))
+        object.__setattr__(self, "adam_betas", tuple(float(b) for b in self.adam_betas))
+        object.__setattr__(self, "sample_prompts", tuple(str(p) for p in self.sample_prompts))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        data = dataclasses.asdict(self)
+        data["adam_betas"] = list(self.adam_betas)
+        data["sample_prompts"] = list(self.sample_prompts)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainingConfig:
+        """Inverse of :meth:`to_dict`; unknown keys are an error (a typo must not be ignored)."""
+        _check_keys(cls, data, "training")
+        values = dict(data)
+        for name in ("adam_betas", "sample_prompts"):
+            if name in values:
+                values[name] = tuple(values[name])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A training run: the model (architecture, diffusion, text encoder) and the training.
+
+    Attributes:
+        model: what is trained; its ``denoiser.cond_mask_prob`` is the text dropout rate.
+        training: how.
+    """
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (the format of the config files)."""
+        return {
+            "model": {
+                "denoiser": self.model.denoiser.to_dict(),
+                "diffusion": self.model.diffusion.to_dict(),
+                "text_encoder": self.model.text_encoder,
+            },
+            "training": self.training.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunConfig:
+        """Read a config dict; missing sections and fields take their defaults.
+
+        Raises:
+            MomoError: unknown keys or invalid values.
+        """
+        unknown = sorted(set(data) - {"model", "training"})
+        if unknown:
+            raise MomoError(f"unknown config sections {unknown}; expected 'model' and 'training'")
+        model = dict(data.get("model", {}))
+        unknown = sorted(set(model) - {"denoiser", "diffusion", "text_encoder"})
+        if unknown:
+            raise MomoError(f"unknown model config keys {unknown}")
+        try:
+            denoiser = DenoiserConfig.from_dict(dict(model.get("denoiser", {})))
+            _check_keys(DiffusionConfig, model.get("diffusion", {}), "model.diffusion")
+            diffusion = DiffusionConfig(**dict(model.get("diffusion", {})))
+        except MomoError as error:
+            raise MomoError(f"invalid model config: {error}") from error
+        return cls(
+            model=ModelConfig(
+                denoiser=denoiser,
+                diffusion=diffusion,
+                text_encoder=str(model.get("text_encoder", "minilm")),
+            ),
+            training=TrainingConfig.from_dict(dict(data.get("training", {}))),
+        )
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> RunConfig:
+        """Read a JSON config file.
+
+        Raises:
+            FileNotFoundError: no such file.
+            MomoError: not JSON, or invalid contents.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"config file {path} not found")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise MomoError(f"{path} is not valid JSON: {error}") from error
+        if not isinstance(data, dict):
+            raise MomoError(f"{path} must hold a JSON object")
+        return cls.from_dict(data)
+
+    def with_training(self, **changes: Any) -> RunConfig:
+        """A copy with some training fields replaced (None values are ignored)."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        _check_keys(TrainingConfig, changes, "training")
+        return dataclasses.replace(self, training=dataclasses.replace(self.training, **changes))
+
+    def to_json(self) -> str:
+        """Pretty JSON text."""
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+
+def _check_keys(cls: type, data: dict[str, Any], where: str) -> None:
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise MomoError(f"unknown {where} config keys {unknown}; known: {sorted(names)}")
