@@ -1,0 +1,130 @@
+"""`momo data build` / `momo data card`: the training-data cache and its data card."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``momo data`` with its ``build`` and ``card`` actions."""
+    from momo.data.labels import SOURCES
+
+    parser = subparsers.add_parser(
+        "data",
+        help="build the training-data cache from motion archives, or print its data card",
+        description="Training data for `momo train`. `build` imports Bandai Namco datasets 1 and "
+        "2 and the DeepMimic clips, converts them to HumanML3D features (with left/right "
+        "mirrored copies), splits them by clip into train and test, writes captions, caches "
+        "their text embeddings and Mean/Std, and saves one file outside the repository. `card` "
+        "prints clips and hours per source, label and split.",
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+
+    build = actions.add_parser("build", help="build the cache (once; takes minutes)")
+    build.add_argument(
+        "--data",
+        metavar="DIR",
+        help="folder holding bandai-namco/ and deepmimic/ (default: $MOMO_DATA_DIR or "
+        "../shared/data)",
+    )
+    _add_cache_option(build)
+    build.add_argument(
+        "--sources",
+        nargs="+",
+        choices=SOURCES,
+        default=list(SOURCES),
+        help="sources to include (default: all)",
+    )
+    build.add_argument(
+        "--test-fraction", type=float, default=0.1, help="share of clips held out (default 0.1)"
+    )
+    build.add_argument("--seed", type=int, default=0, help="seed of the split (default 0)")
+    build.add_argument(
+        "--workers", type=int, default=2, choices=(1, 2), help="import processes (default 2)"
+    )
+    build.add_argument(
+        "--limit", type=int, help="read at most N clips per source (a quick partial build)"
+    )
+    build.add_argument(
+        "--statistics",
+        choices=("grouped", "per_channel"),
+        default="grouped",
+        help="Std per feature group as HumanML3D (default) or per channel",
+    )
+    build.add_argument("--overwrite", action="store_true", help="replace an existing cache")
+    build.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    build.set_defaults(func=run_build)
+
+    card = actions.add_parser("card", help="print the data card of a built cache")
+    _add_cache_option(card)
+    card.add_argument("--json", action="store_true", help="print the card as JSON")
+    card.set_defaults(func=run_card)
+    parser.set_defaults(func=lambda args: _missing_action(parser))
+    return parser
+
+
+def _add_cache_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--cache",
+        metavar="FILE",
+        help="cache file (default: $MOMO_CACHE_DIR or ~/.cache/momo-motion/"
+        "training-data-v1.safetensors)",
+    )
+
+
+def _missing_action(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def run_build(args: argparse.Namespace) -> int:
+    """Build the cache, save it and print its data card."""
+    from momo.data.build import BuildConfig, build_cache, default_data_root
+    from momo.data.cache import check_outside_repository, default_cache_path
+    from momo.data.card import cache_card
+    from momo.utils.files import check_output_path
+
+    path = Path(args.cache).expanduser() if args.cache else default_cache_path()
+    check_outside_repository(path)
+    check_output_path(path, overwrite=args.overwrite)
+    config = BuildConfig(
+        data_root=Path(args.data).expanduser() if args.data else default_data_root(),
+        sources=tuple(args.sources),
+        test_fraction=args.test_fraction,
+        seed=args.seed,
+        workers=args.workers,
+        limit=args.limit,
+        statistics=args.statistics,
+    )
+    started = time.monotonic()
+    cache = build_cache(config, progress=not args.no_progress)
+    cache.save(path, overwrite=args.overwrite)
+    seconds = time.monotonic() - started
+    print(cache_card(cache).to_text())
+    print(
+        f"Built {path} in {seconds:.0f} s (import and features {cache.info['import_seconds']} s, "
+        f"{len(cache.clips)} clip copies, {cache.features.shape[0]} frames, "
+        f"{path.stat().st_size / 2**20:.0f} MiB)."
+    )
+    return 0
+
+
+def run_card(args: argparse.Namespace) -> int:
+    """Print the data card of a cache."""
+    from momo.data.cache import DataCache, default_cache_path
+    from momo.data.card import cache_card
+
+    path = Path(args.cache).expanduser() if args.cache else default_cache_path()
+    card = cache_card(DataCache.load(path))
+    if args.json:
+        print(json.dumps(card.to_dict(), indent=2))
+    else:
+        print(card.to_text())
+    return 0

@@ -1,0 +1,398 @@
+"""Build the training-data cache from the motion archives (``momo data build``).
+
+Steps:
+
+1. Stream each archive (Bandai Namco datasets 1 and 2, DeepMimic's humanoid clips), label every
+   motion member from its name (``momo.data.labels``), and write it to a temporary directory.
+2. In at most ``workers`` processes: import it with ``momo.io.api.load_joints`` ([T, 22, 3]
+   metres at 20 fps), convert to features with ``joints_to_features``, and do the same for the
+   left/right mirrored joints (``mirror_joints``), as HumanML3D made its mirrored data.
+3. Drop clips shorter than the shortest window (listed in the data card with the reason), split
+   the rest by clip (``momo.data.splits``), write every clip's captions, encode each distinct
+   caption once with the text encoder, compute Mean/Std over the train split (mirrors
+   included), and save one cache file.
+
+Nothing is written inside the repository, and the archives are never unpacked there.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import os
+import tarfile
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import numpy as np
+
+from momo.data.cache import ClipRecord, DataCache, pack_text
+from momo.data.captions import clip_captions
+from momo.data.labels import (
+    SOURCES,
+    BandaiLabelSet,
+    ClipLabel,
+    is_bandai_motion,
+    is_deepmimic_motion,
+    mirrored,
+    parse_bandai_name,
+    parse_deepmimic_name,
+)
+from momo.data.splits import TRAIN, split_clips
+from momo.data.statistics import feature_statistics
+from momo.data.windows import MIN_WINDOW_FRAMES
+from momo.errors import MomoError, MotionFormatError
+from momo.motion.representation import FPS
+
+logger = logging.getLogger(__name__)
+
+#: Archive of each source, relative to the data folder (``../shared/data``).
+SOURCE_ARCHIVES: dict[str, str] = {
+    "bandai-namco-1": "bandai-namco/dataset-1.tar.xz",
+    "bandai-namco-2": "bandai-namco/dataset-2.tar.xz",
+    "deepmimic": "deepmimic/deepmimic-motions.tar.xz",
+}
+MAX_WORKERS = 2
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """Settings of a cache build.
+
+    Attributes:
+        data_root: the folder holding ``bandai-namco/`` and ``deepmimic/``.
+        sources: which sources to read (names of :data:`SOURCES`).
+        test_fraction: share of clips (by group, per source) held out for testing.
+        seed: seed of the split.
+        workers: import processes (1..2; 1 runs in this process).
+        min_frames: clips with fewer feature frames are dropped (default: the shortest window).
+        limit: read at most this many clips per source (quick builds for tests; None: all).
+        statistics: ``"grouped"`` (HumanML3D's) or ``"per_channel"`` Std.
+        text_encoder: name of the encoder whose embeddings are cached (``"minilm"``).
+    """
+
+    data_root: Path
+    sources: tuple[str, ...] = SOURCES
+    test_fraction: float = 0.1
+    seed: int = 0
+    workers: int = MAX_WORKERS
+    min_frames: int = MIN_WINDOW_FRAMES
+    limit: int | None = None
+    statistics: str = "grouped"
+    text_encoder: str = "minilm"
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.sources) - set(SOURCES))
+        if unknown:
+            raise MomoError(f"unknown sources {unknown}; choose from {list(SOURCES)}")
+        if not 1 <= self.workers <= MAX_WORKERS:
+            raise MomoError(f"workers must be 1 or {MAX_WORKERS}, got {self.workers}")
+        if self.limit is not None and self.limit < 1:
+            raise MomoError(f"limit must be positive, got {self.limit}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready settings (stored in the cache's info)."""
+        return {
+            "data_root": str(self.data_root),
+            "sources": list(self.sources),
+            "test_fraction": self.test_fraction,
+            "seed": self.seed,
+            "workers": self.workers,
+            "min_frames": self.min_frames,
+            "limit": self.limit,
+            "statistics": self.statistics,
+            "text_encoder": self.text_encoder,
+        }
+
+
+@dataclass
+class ImportedClip:
+    """Result of importing one clip in a worker.
+
+    Attributes:
+        label: the clip's label.
+        features: float32 [T-1, 263] or None when the import failed.
+        mirrored_features: float32 [T-1, 263] of the mirrored joints, or None.
+        error: why the import failed (None on success).
+        info: what the importer reported (source fps, frames, ...), JSON-ready.
+    """
+
+    label: ClipLabel
+    features: np.ndarray | None = None
+    mirrored_features: np.ndarray | None = None
+    error: str | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def _json_ready(info: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in info.items():
+        if isinstance(value, (str, int, float, bool)) or value is None:
+            out[key] = value
+        elif isinstance(value, (np.integer, np.floating)):
+            out[key] = value.item()
+    return out
+
+
+def import_clip(label: ClipLabel, path: str) -> ImportedClip:
+    """Import one extracted clip file and convert it (runs in a worker process).
+
+    Args:
+        label: the clip's label.
+        path: the extracted file; it is deleted afterwards.
+    """
+    from momo.io.api import load_joints
+    from momo.motion.kinematics import joints_to_features
+    from momo.motion.mirror import mirror_joints
+
+    try:
+        joints, info = load_joints(path)
+        joints = np.asarray(joints, dtype=np.float32)
+        features = np.asarray(joints_to_features(joints), dtype=np.float32)
+        mirror = np.asarray(joints_to_features(mirror_joints(joints)), dtype=np.float32)
+        return ImportedClip(label, features, mirror, info=_json_ready(dict(info)))
+    except MotionFormatError as error:
+        return ImportedClip(label, error=" ".join(str(error).split()))
+    finally:
+        Path(path).unlink(missing_ok=True)
+
+
+def _import_task(task: tuple[ClipLabel, str]) -> ImportedClip:
+    return import_clip(*task)
+
+
+@dataclass
+class _Scan:
+    """What the archive scan learned besides the clip files."""
+
+    bandai_json: dict[str, tuple[str, str]] = field(default_factory=dict)
+    skipped_members: list[str] = field(default_factory=list)
+
+
+def _iter_source(
+    source: str, data_root: Path, workdir: Path, limit: int | None, scan: _Scan
+) -> Iterator[tuple[ClipLabel, str]]:
+    """Stream one archive, yielding (label, extracted path) per motion member."""
+    archive = data_root / SOURCE_ARCHIVES[source]
+    if not archive.is_file():
+        raise FileNotFoundError(
+            f"{archive} not found; pass --data with the folder holding bandai-namco/ and deepmimic/"
+        )
+    labels = None
+    if source.startswith("bandai-namco-"):
+        dataset = int(source[-1])
+        labels = BandaiLabelSet.from_cfg(data_root / "bandai-namco" / f"cfg-{dataset}", dataset)
+    count = 0
+    target = workdir / source
+    target.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive, "r|xz") as tar:
+        for member in tar:
+            if not member.isfile():
+                continue
+            name = member.name
+            handle = tar.extractfile(member)
+            if handle is None:
+                continue
+            if labels is not None:
+                if name.endswith(".json") and PurePosixPath(name).stem.startswith("dataset-"):
+                    data = json.loads(handle.read().decode("utf-8"))
+                    scan.bandai_json[PurePosixPath(name).stem] = labels.from_indices(
+                        int(data["content"]), int(data["style"])
+                    )
+                    continue
+                if not is_bandai_motion(name):
+                    scan.skipped_members.append(f"{source}:{name}")
+                    continue
+                label = parse_bandai_name(name, labels)
+            else:
+                if not is_deepmimic_motion(name):
+                    scan.skipped_members.append(f"{source}:{name}")
+                    continue
+                raw = handle.read()
+                loop = json.loads(raw.decode("utf-8")).get("Loop") == "wrap"
+                label = parse_deepmimic_name(name, loop=loop)
+                path = target / PurePosixPath(name).name
+                path.write_bytes(raw)
+                yield label, str(path)
+                count += 1
+                if limit is not None and count >= limit:
+                    return
+                continue
+            path = target / PurePosixPath(name).name
+            path.write_bytes(handle.read())
+            yield label, str(path)
+            count += 1
+            if limit is not None and count >= limit:
+                return
+
+
+def import_clips(
+    config: BuildConfig, *, progress: bool = True
+) -> tuple[list[ImportedClip], list[str]]:
+    """Import and convert every clip of the configured sources.
+
+    Returns:
+        (clips sorted by name, notes about the archives: label checks, skipped members).
+    """
+    from tqdm.auto import tqdm
+
+    scan = _Scan()
+    results: list[ImportedClip] = []
+    with tempfile.TemporaryDirectory(prefix="momo-data-") as workdir:
+
+        def tasks() -> Iterator[tuple[ClipLabel, str]]:
+            for source in config.sources:
+                yield from _iter_source(source, config.data_root, Path(workdir), config.limit, scan)
+
+        bar = tqdm(desc="importing clips", unit="clip", disable=not progress)
+        if config.workers == 1:
+            for task in tasks():
+                results.append(_import_task(task))
+                bar.update(1)
+        else:
+            context = multiprocessing.get_context("spawn")
+            with context.Pool(config.workers) as pool:
+                for result in pool.imap_unordered(_import_task, tasks(), chunksize=4):
+                    results.append(result)
+                    bar.update(1)
+        bar.close()
+    notes = []
+    mismatched = [
+        r.label.name
+        for r in results
+        if r.label.name in scan.bandai_json
+        and scan.bandai_json[r.label.name] != (r.label.content, r.label.style)
+    ]
+    checked = sum(1 for r in results if r.label.name in scan.bandai_json)
+    if checked:
+        notes.append(
+            f"Bandai Namco labels: {checked} clip names checked against their JSON label files, "
+            f"{len(mismatched)} disagree"
+            + (f" ({', '.join(mismatched[:5])})" if mismatched else "")
+        )
+    if mismatched:
+        logger.warning("%d clips' names disagree with their JSON labels", len(mismatched))
+    if scan.skipped_members:
+        notes.append(
+            f"{len(scan.skipped_members)} archive members are not motion clips and were skipped"
+        )
+    return sorted(results, key=lambda r: r.label.name), notes
+
+
+def encode_captions(
+    captions: Sequence[str], encoder_name: str, *, batch_size: int = 64
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Token states (one [S_j, D] array per caption, real tokens only) and pooled vectors [U, D]."""
+    from momo.models.text_encoders import text_encoder_from_name
+
+    encoder = text_encoder_from_name(encoder_name)
+    tokens: list[np.ndarray] = []
+    pooled: list[np.ndarray] = []
+    for start in range(0, len(captions), batch_size):
+        embedding = encoder.encode(list(captions[start : start + batch_size]))
+        for row in range(embedding.batch_size):
+            mask = embedding.token_mask[row]
+            tokens.append(embedding.tokens[row][mask].cpu().numpy().astype(np.float32))
+        pooled.append(embedding.pooled.cpu().numpy().astype(np.float32))
+    return tokens, np.concatenate(pooled) if pooled else np.zeros((0, 0), np.float32)
+
+
+def assemble_cache(
+    clips: Sequence[ImportedClip],
+    config: BuildConfig,
+    *,
+    notes: Sequence[str] = (),
+    encoder: str | None = None,
+) -> DataCache:
+    """Split, caption, encode and gather imported clips into a :class:`DataCache`."""
+    notes = list(notes)
+    kept: list[ImportedClip] = []
+    for clip in clips:
+        if clip.error is not None:
+            notes.append(f"dropped {clip.label.name}: import failed ({clip.error})")
+        elif clip.features is None or clip.features.shape[0] < config.min_frames:
+            frames = 0 if clip.features is None else clip.features.shape[0]
+            notes.append(
+                f"dropped {clip.label.name}: {frames} frames ({frames / FPS:.2f} s), shorter "
+                f"than the shortest window ({config.min_frames} frames)"
+            )
+        else:
+            kept.append(clip)
+    if not kept:
+        raise MomoError("no clip could be imported; see the log for the reasons")
+    split = split_clips(
+        [c.label for c in kept], test_fraction=config.test_fraction, seed=config.seed
+    )
+
+    entries: list[tuple[ClipLabel, np.ndarray]] = []
+    for clip in kept:
+        entries.append((clip.label, clip.features))  # type: ignore[arg-type]
+        entries.append((mirrored(clip.label), clip.mirrored_features))  # type: ignore[arg-type]
+    caption_lists = [clip_captions(label) for label, _ in entries]
+    captions = sorted({text for texts in caption_lists for text in texts})
+    caption_row = {text: row for row, text in enumerate(captions)}
+
+    records, offsets, arrays = [], [], []
+    offset = 0
+    for (label, features), texts in zip(entries, caption_lists):
+        frames = int(features.shape[0])
+        records.append(
+            ClipRecord(
+                label=label,
+                split=split[label.name.removesuffix("#mirror")],
+                captions=tuple(caption_row[t] for t in texts),
+                frames=frames,
+                seconds=frames / FPS,
+            )
+        )
+        offsets.append(offset)
+        arrays.append(features)
+        offset += frames
+    train = [a for a, r in zip(arrays, records) if r.split == TRAIN]
+    mean, std = feature_statistics(train, mode=config.statistics)  # type: ignore[arg-type]
+
+    encoder_name = encoder or config.text_encoder
+    started = time.monotonic()
+    tokens, pooled = encode_captions(captions, encoder_name)
+    logger.info("encoded %d captions in %.1f s", len(captions), time.monotonic() - started)
+    flat, token_offsets, pooled = pack_text(tokens, pooled)
+    return DataCache(
+        features=np.concatenate(arrays).astype(np.float32),
+        offsets=np.array(offsets, dtype=np.int64),
+        clips=records,
+        mean=mean,
+        std=std,
+        captions=captions,
+        text_pooled=pooled,
+        text_tokens=flat,
+        text_token_offsets=token_offsets,
+        text_encoder=encoder_name,
+        info={"build": config.to_dict(), "notes": notes},
+    )
+
+
+def build_cache(config: BuildConfig, *, progress: bool = True) -> DataCache:
+    """Import, convert, split, caption and encode everything (steps 1-3 of the module docstring).
+
+    The build time in seconds is stored in ``cache.info["build_seconds"]``.
+    """
+    started = time.monotonic()
+    clips, notes = import_clips(config, progress=progress)
+    imported = time.monotonic()
+    cache = assemble_cache(clips, config, notes=notes)
+    cache.info["import_seconds"] = round(imported - started, 1)
+    cache.info["build_seconds"] = round(time.monotonic() - started, 1)
+    cache.info["clips_imported"] = len(clips)
+    return cache
+
+
+def default_data_root() -> Path:
+    """``$MOMO_DATA_DIR``, else ``../shared/data`` beside the current directory."""
+    if os.environ.get("MOMO_DATA_DIR"):
+        return Path(os.environ["MOMO_DATA_DIR"]).expanduser()
+    return Path("..") / "shared" / "data"
