@@ -72,6 +72,7 @@ _GRID_STEP_M = 0.5
 _STAGE_MARGIN_M = 1.0  # the floor grid reaches this far beyond a fixed camera's root path
 _FOLLOW_STAGE_RADIUS_M = 2.5  # half size of the floor grid around a following camera's target
 _TITLE_FONT_PT = 13
+_MAX_GRID_LINES = 60  # per direction; the grid step doubles beyond this
 _FIXED_CAMERA_MAX_SPAN_M = 2.5  # "auto" follows when any root path spans more than this
 _FOLLOW_SMOOTHING_S = 0.5  # Gaussian sigma of the follow camera's target, in seconds
 _MARGIN_M = 0.2
@@ -202,8 +203,10 @@ def _view_bounds(
 def _grid_segments(camera: _Camera, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     """Floor grid lines (Y = 0) on world multiples of the grid step, spanning the XZ rectangle
     ``low``..``high`` ([3] each, Y ignored), projected: [L, 2, 2] screen segments."""
-    step = _GRID_STEP_M
     x0, z0, x1, z1 = low[0], low[2], high[0], high[2]
+    step = _GRID_STEP_M
+    while max(x1 - x0, z1 - z0) / step > _MAX_GRID_LINES:  # huge paths (e.g. wrong units)
+        step *= 2
     xs = np.arange(np.ceil(x0 / step), np.floor(x1 / step) + 1) * step
     zs = np.arange(np.ceil(z0 / step), np.floor(z1 / step) + 1) * step
     lines = [((x, 0.0, z0), (x, 0.0, z1)) for x in xs] + [((x0, 0.0, z), (x1, 0.0, z)) for z in zs]
@@ -278,7 +281,7 @@ class _StickFigureScene:
         wrapped: list[str] | None = None
         title_px = 0
         if titles is not None and any(t.strip() for t in titles):
-            wrapped = [_wrap_title(t, int(panel_w / (0.55 * font_px))) for t in titles]
+            wrapped = [_wrap_title(t, int(panel_w / (0.6 * font_px))) for t in titles]
             lines = max(w.count("\n") + 1 for w in wrapped)
             title_px = int(np.ceil(lines * font_px * 1.25 + 12))
             title_px += title_px % 2
