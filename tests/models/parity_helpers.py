@@ -58,7 +58,9 @@ def prompt_embedding(data: dict[str, Any], texts: list[str]) -> TextEmbedding:
     by_text = {p["text"]: p for p in data["prompts"].values()}
     prompts = [by_text[t] for t in texts]
     length = max(int(p["n_tokens"]) for p in prompts)
-    tokens = torch.zeros(len(texts), length, prompts[0]["bert_tokens"].shape[1], dtype=torch.float64)
+    tokens = torch.zeros(
+        len(texts), length, prompts[0]["bert_tokens"].shape[1], dtype=torch.float64
+    )
     mask = torch.zeros(len(texts), length, dtype=torch.bool)
     for i, p in enumerate(prompts):
         n = int(p["n_tokens"])

@@ -141,5 +141,7 @@ def test_real_motion_transfer_loop_with_mixing_processor(data, denoiser, referen
             else:
                 x0 = predict(x, t)
             x = scheduler.step(x0, t, x)
-    ref_key = "transfer_before_root_rot" if reference_rounding else "coef64_transfer_before_root_rot"
+    ref_key = (
+        "transfer_before_root_rot" if reference_rounding else "coef64_transfer_before_root_rot"
+    )
     assert relative_error(x, ours(data[ref_key])) < 1e-9

@@ -17,7 +17,6 @@ EMB_TRANS_DEC_VARIANTS: tuple[str, ...] = (
     "cls_tcond_cross_cond",
     "cls_tcond_cross_tcond",
     "cls_none_cross_tcond",
-    "cls_none_cross_cond",
     "cls_t_cross_cond",
     "cls_t_cross_tcond",
 )

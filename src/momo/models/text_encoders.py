@@ -305,11 +305,8 @@ class CLIPTextEncoder(_HFEncoder):
 
     def encode(self, texts: Sequence[str]) -> TextEmbedding:
         """Encode B prompts -> tokens ``[B, S, 512]``, mask ``[B, S]``, pooled ``[B, 512]``."""
-        limit = (
-            self.tokenizer.model_max_length
-            if self.max_text_tokens is None
-            else self.max_text_tokens + 2
-        )
+        positions = int(self.model.config.max_position_embeddings)
+        limit = positions if self.max_text_tokens is None else self.max_text_tokens + 2
         batch = self._tokenize(_check_texts(texts), truncation=True, max_length=limit)
         with torch.no_grad():
             out = self.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
