@@ -81,3 +81,12 @@ def test_installed_script_prints_one_line_and_exits_2(one_line_error, tmp_path: 
     assert result.returncode == 2
     one_line_error(result.stderr, "render", "no such file")
     assert result.stdout == ""
+
+
+def test_output_that_is_a_directory(run_cli, one_line_error, joints_npy: Path) -> None:
+    folder = joints_npy.parent / "video.mp4"
+    folder.mkdir()
+    status, _, err = run_cli("render", joints_npy, "--out", folder, "--overwrite")
+    assert status == 2
+    one_line_error(err, "render", "is a directory")
+    assert folder.is_dir()

@@ -111,9 +111,12 @@ def check_output(
 
     Raises:
         MotionFormatError: for an unknown suffix.
+        IsADirectoryError: if the path is a directory.
         OutputExistsError: if the file exists and ``overwrite`` is False.
     """
     path = check_output_suffix(path, suffixes, what)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a directory; give a file name for the output")
     return check_output_path(path, overwrite=overwrite)
 
 
