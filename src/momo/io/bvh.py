@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from momo.errors import MotionFormatError
 from momo.io.bvh_parse import BVHClip, decode_text, parse_bvh
@@ -29,7 +28,13 @@ from momo.io.joint_maps import (
     load_joint_map,
     standing_height,
 )
-from momo.io.skeleton import PosedSkeleton, forward_kinematics, resample_local, target_times
+from momo.io.skeleton import (
+    PosedSkeleton,
+    euler_to_quat,
+    forward_kinematics,
+    resample_local,
+    target_times,
+)
 from momo.motion.representation import FPS
 
 __all__ = [
@@ -84,8 +89,7 @@ def clip_local_pose(clip: BVHClip) -> tuple[np.ndarray, np.ndarray]:
     for order, items in groups.items():
         joint_ids = [j for j, _ in items]
         angles = np.stack([clip.motion[:, cols] for _, cols in items], axis=1)
-        rotations = Rotation.from_euler(order, angles.reshape(-1, len(order)), degrees=True)
-        quats[:, joint_ids] = rotations.as_quat().reshape(num_frames, len(joint_ids), 4)
+        quats[:, joint_ids] = euler_to_quat(angles, order)
     return quats, translations
 
 

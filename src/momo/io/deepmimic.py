@@ -105,8 +105,9 @@ DEEPMIMIC = JointMap(
         "spine2": "chest",
         "neck": "neck",
         # The head joint sits above the neck joint, leaning forward as SMPL's does (0.103 m, the
-        # canonical neck-head length); the foot (toe) joint ahead of and below the ankle on the
-        # sole (0.146 m, 19.5 degrees down, the canonical ankle-foot geometry).
+        # canonical neck-head length). The foot (toe-base) joint is at the ball of the foot,
+        # inside the foot about 2 cm above the sole as SMPL's is: the humanoid3d foot box runs
+        # from 4.4 cm behind to 13.4 cm ahead of the ankle and its sole is 5 cm below it.
         "head": {"offset": ["neck", [0.04, 0.095, 0.0]]},
         "left_hip": "left_hip",
         "right_hip": "right_hip",
@@ -114,8 +115,8 @@ DEEPMIMIC = JointMap(
         "right_knee": "right_knee",
         "left_ankle": "left_ankle",
         "right_ankle": "right_ankle",
-        "left_foot": {"offset": ["left_ankle", [0.1376, -0.0487, 0.0]]},
-        "right_foot": {"offset": ["right_ankle", [0.1376, -0.0487, 0.0]]},
+        "left_foot": {"offset": ["left_ankle", [0.125, -0.035, 0.0]]},
+        "right_foot": {"offset": ["right_ankle", [0.125, -0.035, 0.0]]},
         "left_shoulder": "left_shoulder",
         "right_shoulder": "right_shoulder",
         "left_elbow": "left_elbow",

@@ -23,7 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from momo.errors import MotionFormatError
 
@@ -73,6 +72,69 @@ class PosedSkeleton:
             vector += self.rest_offsets[node]
             node = self.parents[node]
         return vector
+
+
+def quat_multiply(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Hamilton product ``a * b`` of scalar-last quaternions ``[..., 4]`` (rotation b, then a)."""
+    ax, ay, az, aw = np.moveaxis(a, -1, 0)
+    bx, by, bz, bw = np.moveaxis(b, -1, 0)
+    return np.stack(
+        [
+            aw * bx + ax * bw + ay * bz - az * by,
+            aw * by - ax * bz + ay * bw + az * bx,
+            aw * bz + ax * by - ay * bx + az * bw,
+            aw * bw - ax * bx - ay * by - az * bz,
+        ],
+        axis=-1,
+    )
+
+
+def euler_to_quat(angles: np.ndarray, order: str, *, degrees: bool = True) -> np.ndarray:
+    """Quaternions of intrinsic Euler rotations (BVH convention), vectorised.
+
+    ``order="ZXY"`` with angles ``(z, x, y)`` is ``Rz @ Rx @ Ry``, the same as scipy's
+    ``Rotation.from_euler("ZXY", angles)``; this is a faster equivalent for large batches.
+
+    Args:
+        angles: ``[..., len(order)]`` angles, one per axis in ``order``.
+        order: upper-case axes, e.g. ``"ZXY"`` (1 to 3 of them).
+        degrees: angles in degrees (else radians).
+
+    Returns:
+        ``[..., 4]`` unit quaternions ``(x, y, z, w)``.
+    """
+    half = np.radians(angles) / 2.0 if degrees else np.asarray(angles, float) / 2.0
+    out = np.zeros((*half.shape[:-1], 4))
+    out[..., 3] = 1.0
+    for k, axis in enumerate(order):
+        q = np.zeros((*half.shape[:-1], 4))
+        q[..., "XYZ".index(axis)] = np.sin(half[..., k])
+        q[..., 3] = np.cos(half[..., k])
+        out = quat_multiply(out, q)
+    return out
+
+
+def quat_to_matrix(q: np.ndarray) -> np.ndarray:
+    """Rotation matrices ``[..., 3, 3]`` of unit scalar-last quaternions ``[..., 4]``."""
+    x, y, z, w = np.moveaxis(q, -1, 0)
+    xx, yy, zz = x * x, y * y, z * z
+    xy, xz, yz = x * y, x * z, y * z
+    wx, wy, wz = w * x, w * y, w * z
+    m = np.stack(
+        [
+            1 - 2 * (yy + zz),
+            2 * (xy - wz),
+            2 * (xz + wy),
+            2 * (xy + wz),
+            1 - 2 * (xx + zz),
+            2 * (yz - wx),
+            2 * (xz - wy),
+            2 * (yz + wx),
+            1 - 2 * (xx + yy),
+        ],
+        axis=-1,
+    )
+    return m.reshape(*q.shape[:-1], 3, 3)
 
 
 def target_times(duration: float, fps: float) -> np.ndarray:
@@ -170,9 +232,7 @@ def forward_kinematics(
         ``(positions [T, J, 3], rotations [T, J, 3, 3])``, float64.
     """
     num_frames, num_joints = quats.shape[:2]
-    local = (
-        Rotation.from_quat(quats.reshape(-1, 4)).as_matrix().reshape(num_frames, num_joints, 3, 3)
-    )
+    local = quat_to_matrix(quats / np.linalg.norm(quats, axis=-1, keepdims=True))
     positions = np.empty((num_frames, num_joints, 3))
     rotations = np.empty((num_frames, num_joints, 3, 3))
     for j, p in enumerate(parents):
