@@ -94,7 +94,7 @@ def test_deepmimic_names() -> None:
     assert walk.group == walk_mirror.group and walk.name != walk_mirror.name
     # SIE turning runs: left k and right (k + 7) % 15 are one capture mirrored.
     left = parse_deepmimic_name("data/motions/sie/sie_humanoid3d_run_left09.txt")
-    right = parse_deepmimic_name("data/motions/sie/sie_humanoid3d_run_right02.txt")
+    right = parse_deepmimic_name("data/motions/sie/sie_humanoid3d_run_right01.txt")
     assert left.group == right.group
     assert left.content == "run-turn-left" and right.content == "run-turn-right"
     with pytest.raises(MotionFormatError):
@@ -131,3 +131,30 @@ def test_real_bandai_cfg_labels(shared_data: Path) -> None:
     labels = BandaiLabelSet.from_cfg(shared_data / "bandai-namco" / "cfg-1", 1)
     clips = [parse_bandai_name(m, labels) for m in members if is_bandai_motion(m)]
     assert len(clips) == 174
+
+
+def test_real_sie_pairs_are_mirrors(shared_data: Path) -> None:
+    """Grouped SIE clips are one capture mirrored: equal lengths, mirrored features."""
+    import json
+
+    import numpy as np
+
+    from momo.io.archives import iter_archive, load_archive_member_joints
+    from momo.motion.kinematics import joints_to_features
+    from momo.motion.mirror import mirror_features
+
+    archive = shared_data / "deepmimic" / "deepmimic-motions.tar.xz"
+    members = {name: data for name, data in iter_archive(archive, suffixes=(".txt",))}
+    sie = [name for name in members if "/sie/" in name and is_deepmimic_motion(name)]
+    groups: dict[str, list[str]] = {}
+    for name in sie:
+        groups.setdefault(parse_deepmimic_name(name).group, []).append(name)
+    runs = {g: names for g, names in groups.items() if "run" in g}
+    assert len(runs) == 23 and all(len(names) == 2 for names in runs.values())
+    for names in runs.values():
+        counts = {len(json.loads(members[n])["Frames"]) for n in names}
+        assert len(counts) == 1, names
+    left = "data/motions/sie/sie_humanoid3d_run_left03.txt"
+    (pair,) = [n for n in groups[parse_deepmimic_name(left).group] if n != left]
+    a, b = (joints_to_features(load_archive_member_joints(n, members[n])[0]) for n in (left, pair))
+    assert np.abs(a - mirror_features(b)).mean() < 5e-3 < np.abs(a - b).mean()

@@ -2,17 +2,19 @@
 
 Steps:
 
-1. Stream each archive (Bandai Namco datasets 1 and 2, DeepMimic's humanoid clips), label every
-   motion member from its name (``momo.data.labels``), and write it to a temporary directory.
-2. In at most ``workers`` processes: import it with ``momo.io.api.load_joints`` ([T, 22, 3]
-   metres at 20 fps), convert to features with ``joints_to_features``, and do the same for the
-   left/right mirrored joints (``mirror_joints``), as HumanML3D made its mirrored data.
+1. Stream each archive (Bandai Namco datasets 1 and 2, DeepMimic's humanoid clips) with
+   ``momo.io.archives.iter_archive`` and label every motion member from its name
+   (``momo.data.labels``); Bandai Namco's per-clip JSON label files are checked against the names.
+2. In at most ``workers`` processes: import its bytes with
+   ``momo.io.archives.load_archive_member_joints`` ([T, 22, 3] metres at 20 fps), convert to
+   features with ``joints_to_features``, and do the same for the left/right mirrored joints
+   (``mirror_joints``), as HumanML3D made its mirrored data.
 3. Drop clips shorter than the shortest window (listed in the data card with the reason), split
    the rest by clip (``momo.data.splits``), write every clip's captions, encode each distinct
    caption once with the text encoder, compute Mean/Std over the train split (mirrors
    included), and save one cache file.
 
-Nothing is written inside the repository, and the archives are never unpacked there.
+The archives are read in place (never unpacked); only the cache file is written.
 """
 
 from __future__ import annotations
@@ -21,9 +23,8 @@ import json
 import logging
 import multiprocessing
 import os
-import tarfile
-import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -139,45 +140,46 @@ def _json_ready(info: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def import_clip(label: ClipLabel, path: str) -> ImportedClip:
-    """Import one extracted clip file and convert it (runs in a worker process).
+def import_clip(label: ClipLabel, member: str, data: bytes) -> ImportedClip:
+    """Import one archive member and convert it (runs in a worker process).
 
     Args:
         label: the clip's label.
-        path: the extracted file; it is deleted afterwards.
+        member: the member name (its suffix picks the format).
+        data: the member's bytes.
     """
-    from momo.io.api import load_joints
+    from momo.io.archives import load_archive_member_joints
     from momo.motion.kinematics import joints_to_features
     from momo.motion.mirror import mirror_joints
 
     try:
-        joints, info = load_joints(path)
+        joints, info = load_archive_member_joints(member, data)
         joints = np.asarray(joints, dtype=np.float32)
         features = np.asarray(joints_to_features(joints), dtype=np.float32)
         mirror = np.asarray(joints_to_features(mirror_joints(joints)), dtype=np.float32)
         return ImportedClip(label, features, mirror, info=_json_ready(dict(info)))
     except MotionFormatError as error:
         return ImportedClip(label, error=" ".join(str(error).split()))
-    finally:
-        Path(path).unlink(missing_ok=True)
 
 
-def _import_task(task: tuple[ClipLabel, str]) -> ImportedClip:
+def _import_task(task: tuple[ClipLabel, str, bytes]) -> ImportedClip:
     return import_clip(*task)
 
 
 @dataclass
 class _Scan:
-    """What the archive scan learned besides the clip files."""
+    """What the archive scan learned besides the clips."""
 
     bandai_json: dict[str, tuple[str, str]] = field(default_factory=dict)
     skipped_members: list[str] = field(default_factory=list)
 
 
 def _iter_source(
-    source: str, data_root: Path, workdir: Path, limit: int | None, scan: _Scan
-) -> Iterator[tuple[ClipLabel, str]]:
-    """Stream one archive, yielding (label, extracted path) per motion member."""
+    source: str, data_root: Path, limit: int | None, scan: _Scan
+) -> Iterator[tuple[ClipLabel, str, bytes]]:
+    """Stream one archive, yielding (label, member name, bytes) per motion member."""
+    from momo.io.archives import iter_archive
+
     archive = data_root / SOURCE_ARCHIVES[source]
     if not archive.is_file():
         raise FileNotFoundError(
@@ -188,47 +190,30 @@ def _iter_source(
         dataset = int(source[-1])
         labels = BandaiLabelSet.from_cfg(data_root / "bandai-namco" / f"cfg-{dataset}", dataset)
     count = 0
-    target = workdir / source
-    target.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(archive, "r|xz") as tar:
-        for member in tar:
-            if not member.isfile():
+    for name, data in iter_archive(archive, suffixes=()):
+        stem = PurePosixPath(name).stem
+        if labels is not None:
+            if name.endswith(".json") and stem.startswith("dataset-"):
+                # The per-clip label file: {"content": i, "style": j} into cfg-N's lists.
+                indices = json.loads(data.decode("utf-8"))
+                scan.bandai_json[stem] = labels.from_indices(
+                    int(indices["content"]), int(indices["style"])
+                )
                 continue
-            name = member.name
-            handle = tar.extractfile(member)
-            if handle is None:
+            if not is_bandai_motion(name):
+                scan.skipped_members.append(f"{source}:{name}")
                 continue
-            if labels is not None:
-                if name.endswith(".json") and PurePosixPath(name).stem.startswith("dataset-"):
-                    data = json.loads(handle.read().decode("utf-8"))
-                    scan.bandai_json[PurePosixPath(name).stem] = labels.from_indices(
-                        int(data["content"]), int(data["style"])
-                    )
-                    continue
-                if not is_bandai_motion(name):
-                    scan.skipped_members.append(f"{source}:{name}")
-                    continue
-                label = parse_bandai_name(name, labels)
-            else:
-                if not is_deepmimic_motion(name):
-                    scan.skipped_members.append(f"{source}:{name}")
-                    continue
-                raw = handle.read()
-                loop = json.loads(raw.decode("utf-8")).get("Loop") == "wrap"
-                label = parse_deepmimic_name(name, loop=loop)
-                path = target / PurePosixPath(name).name
-                path.write_bytes(raw)
-                yield label, str(path)
-                count += 1
-                if limit is not None and count >= limit:
-                    return
+            label = parse_bandai_name(name, labels)
+        else:
+            if not is_deepmimic_motion(name):
+                scan.skipped_members.append(f"{source}:{name}")
                 continue
-            path = target / PurePosixPath(name).name
-            path.write_bytes(handle.read())
-            yield label, str(path)
-            count += 1
-            if limit is not None and count >= limit:
-                return
+            loop = json.loads(data.decode("utf-8")).get("Loop") == "wrap"
+            label = parse_deepmimic_name(name, loop=loop)
+        yield label, name, data
+        count += 1
+        if limit is not None and count >= limit:
+            return
 
 
 def import_clips(
@@ -243,24 +228,23 @@ def import_clips(
 
     scan = _Scan()
     results: list[ImportedClip] = []
-    with tempfile.TemporaryDirectory(prefix="momo-data-") as workdir:
 
-        def tasks() -> Iterator[tuple[ClipLabel, str]]:
-            for source in config.sources:
-                yield from _iter_source(source, config.data_root, Path(workdir), config.limit, scan)
+    def tasks() -> Iterator[tuple[ClipLabel, str, bytes]]:
+        for source in config.sources:
+            yield from _iter_source(source, config.data_root, config.limit, scan)
 
-        bar = tqdm(desc="importing clips", unit="clip", disable=not progress)
-        if config.workers == 1:
-            for task in tasks():
-                results.append(_import_task(task))
+    bar = tqdm(desc="importing clips", unit="clip", disable=not progress)
+    if config.workers == 1:
+        for task in tasks():
+            results.append(_import_task(task))
+            bar.update(1)
+    else:
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(config.workers) as pool:
+            for result in pool.imap_unordered(_import_task, tasks(), chunksize=4):
+                results.append(result)
                 bar.update(1)
-        else:
-            context = multiprocessing.get_context("spawn")
-            with context.Pool(config.workers) as pool:
-                for result in pool.imap_unordered(_import_task, tasks(), chunksize=4):
-                    results.append(result)
-                    bar.update(1)
-        bar.close()
+    bar.close()
     notes = []
     mismatched = [
         r.label.name
@@ -312,17 +296,27 @@ def assemble_cache(
     """Split, caption, encode and gather imported clips into a :class:`DataCache`."""
     notes = list(notes)
     kept: list[ImportedClip] = []
+    dropped: list[dict[str, Any]] = []
+    short: Counter[str] = Counter()
+    short_seconds = 0.0
     for clip in clips:
         if clip.error is not None:
             notes.append(f"dropped {clip.label.name}: import failed ({clip.error})")
+            dropped.append({"name": clip.label.name, "reason": clip.error})
         elif clip.features is None or clip.features.shape[0] < config.min_frames:
-            frames = 0 if clip.features is None else clip.features.shape[0]
-            notes.append(
-                f"dropped {clip.label.name}: {frames} frames ({frames / FPS:.2f} s), shorter "
-                f"than the shortest window ({config.min_frames} frames)"
-            )
+            frames = 0 if clip.features is None else int(clip.features.shape[0])
+            short[f"{clip.label.source} / {clip.label.content}"] += 1
+            short_seconds += frames / FPS
+            dropped.append({"name": clip.label.name, "reason": f"{frames} frames"})
         else:
             kept.append(clip)
+    if short:
+        counts = ", ".join(f"{key} {n}" for key, n in sorted(short.items()))
+        notes.append(
+            f"dropped {sum(short.values())} clips shorter than the shortest window "
+            f"({config.min_frames} frames = {config.min_frames / FPS:.1f} s; "
+            f"{short_seconds / 3600:.3f} h in all): {counts}"
+        )
     if not kept:
         raise MomoError("no clip could be imported; see the log for the reasons")
     split = split_clips(
@@ -372,7 +366,7 @@ def assemble_cache(
         text_tokens=flat,
         text_token_offsets=token_offsets,
         text_encoder=encoder_name,
-        info={"build": config.to_dict(), "notes": notes},
+        info={"build": config.to_dict(), "notes": notes, "dropped": dropped},
     )
 
 

@@ -195,8 +195,9 @@ def parse_bandai_name(member: str, labels: BandaiLabelSet) -> ClipLabel:
 # DeepMimic
 
 #: DeepMimic base names (the file stem without ``humanoid3d_``/``sie_humanoid3d_``, trailing
-#: digits and ``_mirror``) -> (content, style). Read off the clip names; every entry was looked at
-#: as a rendered clip (e.g. ``sie run_left`` runs along a left curve, it does not side-step).
+#: digits and ``_mirror``) -> (content, style), read off the clip names. Checked on the imported
+#: joints: the SIE ``run_left`` clips run along a gentle curve to the character's left (about
+#: 20 degrees of turn, no side-stepping) and ``run_right`` to its right.
 DEEPMIMIC_LABELS: dict[str, tuple[str, str]] = {
     "backflip": ("backflip", NEUTRAL_STYLE),
     "cartwheel": ("cartwheel", NEUTRAL_STYLE),
@@ -227,9 +228,10 @@ DEEPMIMIC_LABELS: dict[str, tuple[str, str]] = {
     "punch_left": ("punch-left", NEUTRAL_STYLE),
 }
 
-#: The SIE clips come in left/right mirrored pairs (equal length, one the mirror of the other,
-#: checked on the data by ``tests/data/test_labels.py``); run_forward pairs (2k, 2k+1) likewise.
-#: They are grouped so a pair never straddles the train/test split.
+#: The SIE clips come in left/right mirrored pairs: ``run_left`` k is the mirror of ``run_right``
+#: (k + 7) mod 15 and ``run_forward`` 2k of 2k + 1 (equal frame counts, and the features of one
+#: equal the mirrored features of the other to 2e-3; ``tests/data/test_labels.py`` checks this
+#: on the data). Each pair is one group, so it never straddles the train/test split.
 _SIE_MIRROR_OFFSET = 7
 _SIE_TURN_COUNT = 15
 
@@ -260,7 +262,7 @@ def _deepmimic_group(subset: str, base: str, number: int | None) -> str:
         if base == "run_left":
             return f"sie/run_turn{number:02d}"
         if base == "run_right":
-            return f"sie/run_turn{(number + _SIE_MIRROR_OFFSET) % _SIE_TURN_COUNT:02d}"
+            return f"sie/run_turn{(number - _SIE_MIRROR_OFFSET) % _SIE_TURN_COUNT:02d}"
     suffix = "" if number is None else str(number)
     return f"{subset}/{base}{suffix}"
 
