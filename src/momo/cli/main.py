@@ -46,7 +46,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except (MomoError, FileNotFoundError, FileExistsError, IsADirectoryError) as error:
+    except (
+        MomoError,
+        FileNotFoundError,
+        FileExistsError,
+        IsADirectoryError,
+        NotADirectoryError,
+        PermissionError,
+    ) as error:
         message = " ".join(str(error).split())
         print(f"momo {args.command}: error: {message}", file=sys.stderr)
         return 2
