@@ -140,7 +140,7 @@ def test_smpl_named_skeleton_maps_one_to_one() -> None:
     assert info["joint_map"] == "smpl" and info["synthesised_joints"] == []
     assert info["scale"] == 0.01
     rest = np.zeros((22, 3))
-    for j, (name, (parent, offset)) in enumerate(offsets.items()):
+    for j, (parent, offset) in enumerate(offsets.values()):
         rest[j] = (rest[parent] if parent >= 0 else np.array([0, 0.95, 0])) + offset
     np.testing.assert_allclose(joints[0], rest, atol=1e-6)
 
