@@ -1,0 +1,98 @@
+"""MoMo's mixed attention (MOMO_SPEC.md §5) as an attention processor.
+
+In a transfer layer at a transfer step, output row j's self-attention block computes
+
+    softmax(q_leader k_follower_j^T / sqrt(d/H)) v_follower_j
+
+with the queries of the leader's layer input (CLS token included), the keys and values of
+follower j's layer input (its k copies concatenated along the token axis) under the follower's
+key padding mask, and the layer's own projection weights. The output row's own hidden state
+enters only through the residual connection around the block, so its queries, keys and values
+are never computed. Every other row (leader, followers, unconditional guidance copies) runs
+plain self-attention, computed once; the leader's queries and the followers' keys/values are
+taken from that same computation rather than projected again.
+
+Install it with `mixing_processors` for the layers of a `TransferSchedule`, around the
+conditional forward of a transfer step only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from einops import rearrange
+from torch import Tensor
+
+from momo.models.attention import Attention, AttentionProcessor
+from momo.transfer.layout import TransferLayout
+
+
+class MixedAttentionProcessor:
+    """Self-attention in which output rows attend with the leader's queries to their follower.
+
+    Args:
+        layout: the batch layout (which rows are leader, follower copies, outputs). Rows beyond
+            ``layout.num_rows`` (unconditional guidance copies) run plain attention.
+    """
+
+    def __init__(self, layout: TransferLayout) -> None:
+        self.layout = layout
+
+    def __call__(
+        self,
+        attn: Attention,
+        hidden_states: Tensor,
+        *,
+        key_mask: Tensor | None = None,
+        context: Tensor | None = None,
+    ) -> Tensor:
+        """Attention block output ``[B, N, d]`` for layer input ``hidden_states`` ``[B, N, d]``.
+
+        ``key_mask`` is bool ``[B, N]`` (True = real token) or None.
+        """
+        if context is not None:
+            raise ValueError("MixedAttentionProcessor is for self-attention, not cross-attention")
+        batch, tokens, width = hidden_states.shape
+        idx = self.layout.mixing_indices(batch, hidden_states.device)
+
+        # Plain rows: one projection, one attention.
+        plain_states = hidden_states.index_select(0, idx.plain)
+        plain_mask = None if key_mask is None else key_mask.index_select(0, idx.plain)
+        q, k, v = attn.project_qkv(plain_states)  # [P, H, N, e]
+        plain_out = attn.attend(q, k, v, plain_mask)  # [P, N, d]
+
+        # Output rows: the leader's queries against each follower's copies' keys/values.
+        followers, copies = idx.followers_in_plain.shape
+        flat = idx.followers_in_plain.reshape(-1)
+        k_f = rearrange(k.index_select(0, flat), "(f c) h n e -> f h (c n) e", f=followers)
+        v_f = rearrange(v.index_select(0, flat), "(f c) h n e -> f h (c n) e", f=followers)
+        mask_f = None
+        if plain_mask is not None:
+            mask_f = rearrange(plain_mask.index_select(0, flat), "(f c) n -> f (c n)", c=copies)
+        q_leader = q[idx.leader_in_plain : idx.leader_in_plain + 1]
+        mixed_out = attn.attend(q_leader.expand(followers, -1, -1, -1), k_f, v_f, mask_f)
+
+        out = hidden_states.new_empty(batch, tokens, width)
+        out.index_copy_(0, idx.plain, plain_out)
+        out.index_copy_(0, idx.outputs, mixed_out)
+        return attn.project_out(out)
+
+    def __repr__(self) -> str:
+        return (
+            f"MixedAttentionProcessor(followers={self.layout.num_followers}, "
+            f"copies={self.layout.follower_copies})"
+        )
+
+
+def mixing_processors(
+    modules: Sequence[Attention], layers: Sequence[int], layout: TransferLayout
+) -> dict[Attention, AttentionProcessor]:
+    """One shared `MixedAttentionProcessor` per chosen layer, for `momo.models.attention.use_processors`.
+
+    Args:
+        modules: the denoiser's self-attention modules (``denoiser.self_attention_modules()``).
+        layers: 0-based layers that mix.
+        layout: the batch layout.
+    """
+    processor = MixedAttentionProcessor(layout)
+    return {modules[layer]: processor for layer in layers}

@@ -1,0 +1,491 @@
+"""`momo.transfer`: MoMo's zero-shot motion transfer (MOMO_SPEC.md §5), in numbered steps.
+
+1. Resolve the inputs: each of the leader and the followers is a real motion or a prompt;
+   lengths are checked against what the model supports.
+2. Resolve the schedule (layers x timesteps), the batch layout and the guidance of every row.
+3. Encode every prompt once.
+4. Initial latents: real motions are DDIM-inverted with their own text and no guidance;
+   prompts start from Gaussian noise (seeded or given). Every output starts from a copy of
+   the leader's latent.
+5. DDIM sampling of the whole batch; at transfer steps the mixed-attention processor is
+   installed on the transfer layers for the conditional forward only (unconditional guidance
+   copies run plain) and removed after.
+6. Assign the leader's root rotation (feature 0) to every output, cut each row to its length.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from momo.diffusion.guidance import make_x0_predictor
+from momo.diffusion.inversion import ddim_invert
+from momo.diffusion.pipelines import DEFAULT_NUM_FRAMES, MAX_FRAMES
+from momo.diffusion.sampling import sample
+from momo.errors import TransferError
+from momo.models.attention import use_processors
+from momo.motion.motion import Motion
+from momo.transfer.layout import TransferLayout
+from momo.transfer.mixed_attention import mixing_processors
+from momo.transfer.result import TransferResult
+from momo.transfer.schedule import TransferSchedule
+
+if TYPE_CHECKING:
+    from momo.models.bundle import MotionDiffusionModel
+
+logger = logging.getLogger(__name__)
+
+#: Guidance of generated rows when every motion comes from a prompt (MoMo's and MDM's default).
+DEFAULT_GUIDANCE = 2.5
+
+#: Shortest motion a transfer accepts (1 s at 20 fps): shorter clips hold no outline to follow.
+MIN_FRAMES = 20
+
+
+@dataclass(frozen=True)
+class TransferInput:
+    """A leader or follower as given: a real motion or a prompt, with its resolved length.
+
+    Attributes:
+        motion: the real motion, or None for a prompt.
+        text: the caption of the motion or the prompt (None: a motion without caption; its rows
+            run unconditionally).
+        num_frames: frames of the row (the motion's, or the generation length).
+    """
+
+    motion: Motion | None
+    text: str | None
+    num_frames: int
+
+    @property
+    def is_real(self) -> bool:
+        """True for a real motion (inverted), False for a prompt (generated)."""
+        return self.motion is not None
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready record for config.json."""
+        return {
+            "kind": "motion" if self.is_real else "text",
+            "text": self.text,
+            "name": None if self.motion is None else self.motion.name,
+            "num_frames": self.num_frames,
+        }
+
+
+def max_motion_frames(model: MotionDiffusionModel) -> int:
+    """Longest motion the model supports: its training limit (HumanML3D: 196 frames) or less."""
+    limit = int(model.config.extra.get("max_frames", MAX_FRAMES))
+    config = model.denoiser.config
+    table = config.max_positions - (1 if config.has_cls_token else 0)
+    return min(limit, table)
+
+
+def _check_length(frames: int, what: str, limit: int, real: bool) -> None:
+    if frames < MIN_FRAMES:
+        raise TransferError(
+            f"the {what} has {frames} frames ({frames / 20:.2f} s); a transfer needs at least "
+            f"{MIN_FRAMES} frames ({MIN_FRAMES / 20:.0f} s at 20 fps). Use a longer motion"
+            + ("" if real else " or a larger num_frames (--frames)")
+        )
+    if frames > limit:
+        if real:
+            raise TransferError(
+                f"the {what} has {frames} frames ({frames / 20:.1f} s) but the model supports at "
+                f"most {limit} ({limit / 20:.1f} s). Crop it first, e.g. "
+                f"momo.Motion(motion.features[:{limit}], text=motion.text), or pass --crop to "
+                "`momo transfer` to keep its first frames"
+            )
+        raise TransferError(
+            f"num_frames {frames} exceeds the model's limit of {limit} frames "
+            f"({limit / 20:.1f} s); ask for at most {limit}"
+        )
+
+
+def _as_input(item: Any, what: str, text_frames: int, limit: int) -> TransferInput:
+    if isinstance(item, Motion):
+        _check_length(item.num_frames, what, limit, real=True)
+        return TransferInput(item, item.text or None, item.num_frames)
+    if isinstance(item, str):
+        if not item.strip():
+            raise TransferError(f"the {what} prompt is empty; give a description of a motion")
+        return TransferInput(None, item.strip(), text_frames)
+    raise TransferError(
+        f"the {what} must be a momo.Motion or a prompt string, got {type(item).__name__}"
+    )
+
+
+def _resolve_inputs(
+    leader: Any, followers: Any, num_frames: int | None, limit: int
+) -> tuple[TransferInput, list[TransferInput], int]:
+    if isinstance(followers, (str, Motion)):
+        raise TransferError(
+            "followers must be a list of motions or prompts; wrap a single follower in a list, "
+            "e.g. transfer(model, leader, [follower])"
+        )
+    try:
+        followers = list(followers)
+    except TypeError:
+        raise TransferError(
+            f"followers must be a list of motions or prompts, got {type(followers).__name__}"
+        ) from None
+    if not followers:
+        raise TransferError("no followers given; pass at least one follower motion or prompt")
+    if num_frames is None:
+        text_frames = leader.num_frames if isinstance(leader, Motion) else DEFAULT_NUM_FRAMES
+    else:
+        if isinstance(num_frames, bool) or not isinstance(num_frames, (int, np.integer)):
+            raise TransferError(f"num_frames must be an integer, got {num_frames!r}")
+        text_frames = int(num_frames)
+    text_frames = min(text_frames, limit) if num_frames is None else text_frames
+    _check_length(text_frames, "generated motion", limit, real=False)
+    leader_in = _as_input(leader, "leader", text_frames, limit)
+    followers_in = [
+        _as_input(f, f"follower {j + 1}" if len(followers) > 1 else "follower", text_frames, limit)
+        for j, f in enumerate(followers)
+    ]
+    return leader_in, followers_in, text_frames
+
+
+def _guidance(
+    guidance_scale: float | None, leader: TransferInput, followers: Sequence[TransferInput]
+) -> tuple[float, float]:
+    """(scale of generated rows, scale of outputs); inverted rows always run at 1."""
+    any_real = leader.is_real or any(f.is_real for f in followers)
+    if guidance_scale is None:
+        return DEFAULT_GUIDANCE, 1.0 if any_real else DEFAULT_GUIDANCE
+    try:
+        scale = float(guidance_scale)
+    except (TypeError, ValueError):
+        raise TransferError(f"guidance_scale must be a number, got {guidance_scale!r}") from None
+    if not math.isfinite(scale) or scale < 0:
+        raise TransferError(f"guidance_scale must be a finite number >= 0, got {guidance_scale}")
+    return scale, scale
+
+
+def _copies(follower_copies: Any) -> int:
+    if isinstance(follower_copies, bool) or not isinstance(follower_copies, (int, np.integer)):
+        raise TransferError(f"follower_copies must be an integer >= 1, got {follower_copies!r}")
+    if follower_copies < 1:
+        raise TransferError(f"follower_copies must be >= 1, got {follower_copies}")
+    return int(follower_copies)
+
+
+def _input_noise(
+    noise: Tensor | None,
+    layout: TransferLayout,
+    num_frames: int,
+    nfeats: int,
+    generator: torch.Generator,
+) -> tuple[Tensor, list[list[Tensor]]]:
+    """Initial noise of the input rows: (leader ``[T, F]``, followers ``[F][k]``), CPU float32.
+
+    Seeded noise is drawn once for every input row in layout order; given noise replaces the
+    leader's and the followers' rows (``[1 + F]``: the first copy of each follower, the other
+    copies keep their seeded draw; ``[1 + F * k]``: every copy).
+    """
+    drawn = torch.randn(layout.num_input_rows, num_frames, nfeats, generator=generator)
+    leader, followers = layout.split_inputs(list(drawn))
+    if noise is None:
+        return leader, followers
+    if not isinstance(noise, Tensor):
+        raise TransferError(f"noise must be a torch.Tensor, got {type(noise).__name__}")
+    per_follower = 1 + layout.num_followers
+    per_copy = layout.num_input_rows
+    if (
+        noise.dim() != 3
+        or noise.shape[0] not in (per_follower, per_copy)
+        or tuple(noise.shape[1:]) != (num_frames, nfeats)
+    ):
+        shapes = f"[{per_follower}, {num_frames}, {nfeats}]"
+        if per_copy != per_follower:
+            shapes += f" or [{per_copy}, {num_frames}, {nfeats}] (one row per follower copy)"
+        raise TransferError(
+            f"noise must have shape {shapes} (leader, then followers; {num_frames} = the longest "
+            f"row), got {list(noise.shape)}"
+        )
+    if not bool(torch.isfinite(noise).all()):
+        raise TransferError("noise contains NaN or Inf")
+    given = list(noise.detach().to(device="cpu", dtype=torch.float32))
+    if len(given) == per_copy:
+        return layout.split_inputs(given)
+    return given[0], [[given[1 + j], *copies[1:]] for j, copies in enumerate(followers)]
+
+
+def _invert(
+    model: MotionDiffusionModel,
+    motions: Sequence[Motion],
+    num_frames: int,
+    reference_rounding: bool,
+    progress: bool,
+) -> Tensor:
+    """DDIM-invert real motions, each with its own text, no guidance: ``[n, num_frames, 263]``."""
+    from momo.motion.batch import pad_features
+
+    padded, mask = pad_features([m.features for m in motions], max_frames=num_frames)
+    x0 = np.asarray(model.normalizer.normalize(np.asarray(padded, dtype=np.float64)))
+    x0_t = torch.as_tensor(x0).to(device=model.device, dtype=model.dtype)
+    frame_mask = torch.as_tensor(np.asarray(mask), dtype=torch.bool, device=model.device)
+    texts = [m.text or "" for m in motions]
+    drop = torch.tensor([not t for t in texts], dtype=torch.bool, device=model.device)
+    predict = make_x0_predictor(model.denoiser, model.encode_text(texts), frame_mask, 1.0, drop)
+    scheduler = model.scheduler(reference_rounding=reference_rounding)
+    return ddim_invert(predict, x0_t, scheduler, progress=progress)
+
+
+def transfer(
+    model: MotionDiffusionModel,
+    leader: Motion | str,
+    followers: Sequence[Motion | str],
+    *,
+    num_frames: int | None = None,
+    layers: Sequence[int] | None = None,
+    steps: Sequence[int] | None = None,
+    guidance_scale: float | None = None,
+    assign_root_rotation: bool = True,
+    follower_copies: int = 1,
+    noise: Tensor | None = None,
+    seed: int | None = None,
+    progress: bool = True,
+    reference_rounding: bool = False,
+) -> TransferResult:
+    """Transfer each follower's motifs onto the leader's outline (MoMo).
+
+    Args:
+        model: a loaded model (`momo.load_model`).
+        leader: a real `Motion` (inverted) or a prompt (generated).
+        followers: one or more real motions or prompts; one output per follower.
+        num_frames: length of prompt-generated rows (default: the leader's if it is real, else
+            120). Outputs always take the leader's length.
+        layers: 0-based decoder layers that mix (default 1..L-1; empty: none, which gives plain
+            generation of the follower's text from the leader's noise).
+        steps: model timesteps that mix (default round(0.1T)..T-round(0.1T)).
+        guidance_scale: classifier-free guidance of generated rows and outputs. Default: 2.5
+            when every motion is generated; when any motion is real, outputs default to 1.0
+            (the reference's choice) and generated rows to 2.5. Inverted rows always run at 1.
+        assign_root_rotation: replace each output's root angular velocity (feature 0) by the
+            leader's, so outputs turn as the leader does.
+        follower_copies: k rows per follower whose keys/values are concatenated. Prompt
+            followers get k samples. Real followers get k copies turned about the vertical axis
+            by 360/k degrees; HumanML3D features are expressed in each frame's heading frame, so
+            such a turn leaves them unchanged and the copies equal the original.
+        noise: optional initial latents ``[1 + F, T, 263]`` of the leader and follower rows
+            (``[1 + F * k, T, 263]`` for one per copy), normalised, T = the longest row; rows of
+            real motions are ignored.
+        seed: seed of the noise (None: a fresh one, recorded in ``result.config``).
+        progress: show progress bars.
+        reference_rounding: round the DDIM coefficients to float32 as the reference does
+            (default: keep them in float64; the two differ by up to ~3.5e-5).
+
+    Returns:
+        A `TransferResult` with one output per follower.
+
+    Raises:
+        TransferError: no followers, a motion too long or too short, layers or steps out of
+            range, or malformed noise / guidance / copies.
+    """
+    # 1. Inputs.
+    limit = max_motion_frames(model)
+    leader_in, followers_in, text_frames = _resolve_inputs(leader, followers, num_frames, limit)
+    copies = _copies(follower_copies)
+
+    # 2. Schedule, layout, guidance.
+    denoiser = model.denoiser
+    schedule = TransferSchedule.resolve(
+        len(denoiser.self_attention_modules()), model.num_timesteps, layers, steps
+    )
+    layout = TransferLayout(len(followers_in), copies)
+    generated_scale, output_scale = _guidance(guidance_scale, leader_in, followers_in)
+
+    def row_scale(item: TransferInput) -> float:
+        return 1.0 if item.is_real else generated_scale
+
+    scales = layout.arrange(
+        row_scale(leader_in), [row_scale(f) for f in followers_in], lambda j: output_scale
+    )
+    texts = layout.arrange(
+        leader_in.text, [f.text for f in followers_in], lambda j: followers_in[j].text
+    )
+    lengths = layout.arrange(
+        leader_in.num_frames, [f.num_frames for f in followers_in], lambda j: leader_in.num_frames
+    )
+    batch_frames = max(lengths)
+    if copies > 1 and any(f.is_real for f in followers_in):
+        logger.warning(
+            "follower_copies=%d with a real follower: HumanML3D features do not depend on the "
+            "heading, so its copies turned about the vertical axis equal the original and only "
+            "add computation",
+            copies,
+        )
+    if seed is None:
+        seed = secrets.randbits(63)
+    generator = torch.Generator().manual_seed(int(seed))
+
+    with torch.inference_mode():
+        # 3. Prompts, encoded once.
+        unique = sorted({t for t in texts if t})
+        if unique:
+            embedding = model.encode_text(unique)
+            position = {t: i for i, t in enumerate(unique)}
+            text = embedding.index([position.get(t or "", 0) for t in texts])
+        else:
+            text = model.encode_text([""] * len(texts))
+        drop = torch.tensor([not t for t in texts], dtype=torch.bool, device=model.device)
+        frame_mask = (
+            torch.arange(batch_frames, device=model.device)[None]
+            < torch.tensor(lengths, device=model.device)[:, None]
+        )
+
+        # 4. Initial latents.
+        nfeats = denoiser.config.nfeats
+        leader_noise, follower_noise = _input_noise(noise, layout, batch_frames, nfeats, generator)
+        real_inputs = [item for item in [leader_in, *followers_in] if item.is_real]
+        inverted: dict[int, Tensor] = {}
+        if real_inputs:
+            latents = _invert(
+                model,
+                [item.motion for item in real_inputs],
+                batch_frames,  # type: ignore[misc]
+                reference_rounding,
+                progress,
+            )
+            inverted = {id(item): latent for item, latent in zip(real_inputs, latents)}
+
+        def latent(item: TransferInput, drawn: Tensor) -> Tensor:
+            if item.is_real:
+                return inverted[id(item)]
+            return drawn.to(device=model.device, dtype=model.dtype)
+
+        leader_latent = latent(leader_in, leader_noise)
+        follower_latents = [
+            [latent(item, drawn) for drawn in follower_noise[j]]
+            for j, item in enumerate(followers_in)
+        ]
+        x_T = torch.stack(
+            layout.arrange(leader_latent, follower_latents, lambda j: leader_latent, per_copy=True)
+        )
+
+        # 5. Sampling with mixed attention at the transfer steps.
+        predict = make_x0_predictor(denoiser, text, frame_mask, torch.tensor(scales), drop)
+        mixing = mixing_processors(denoiser.self_attention_modules(), schedule.layers, layout)
+
+        def predict_x0(x_t: Tensor, timestep: int) -> Tensor:
+            if schedule.mixes_at(timestep):
+                with use_processors(mixing):
+                    return predict(x_t, timestep)
+            return predict(x_t, timestep)
+
+        logger.info(
+            "transfer: %d follower(s) x %d copies, layers %s, %d steps, guidance %s",
+            layout.num_followers,
+            copies,
+            list(schedule.layers),
+            len(schedule.steps),
+            scales,
+        )
+        x0 = sample(
+            predict_x0,
+            x_T,
+            model.scheduler(reference_rounding=reference_rounding),
+            progress=progress,
+        )
+
+        # 6. Root rotation, lengths, motions.
+        if assign_root_rotation:
+            for row in layout.output_rows:
+                x0[row, :, 0] = x0[layout.leader_row, :, 0]
+        features = model.model_to_features(x0, lengths)
+
+    motions = [
+        Motion(f, text=t, name=row.label, meta={"role": row.role, "guidance_scale": s})
+        for f, t, row, s in zip(features, texts, layout.rows, scales)
+    ]
+    config = _record(
+        model,
+        leader_in,
+        followers_in,
+        layout,
+        schedule,
+        scales,
+        lengths,
+        text_frames,
+        assign_root_rotation,
+        seed,
+        noise is not None,
+        reference_rounding,
+    )
+    return TransferResult.from_rows(
+        motions,
+        layout,
+        config=config,
+        leader_input=leader_in.motion,
+        follower_inputs=[f.motion for f in followers_in],
+        samples=x0.detach().cpu(),
+    )
+
+
+def _record(
+    model: MotionDiffusionModel,
+    leader: TransferInput,
+    followers: Sequence[TransferInput],
+    layout: TransferLayout,
+    schedule: TransferSchedule,
+    scales: Sequence[float],
+    lengths: Sequence[int],
+    text_frames: int,
+    assign_root_rotation: bool,
+    seed: int,
+    noise_given: bool,
+    reference_rounding: bool,
+) -> dict[str, Any]:
+    """Every resolved parameter, JSON-ready (written as config.json)."""
+    from momo import __version__
+
+    split = layout.split(list(scales))
+    rotations: list[list[float]] | None = None
+    if layout.follower_copies > 1:
+        rotations = [
+            [
+                360.0 * c / layout.follower_copies if f.is_real else 0.0
+                for c in range(layout.follower_copies)
+            ]
+            for f in followers
+        ]
+    sampler: Literal["ddim"] = "ddim"
+    return {
+        "momo_version": __version__,
+        "leader": leader.describe(),
+        "followers": [f.describe() for f in followers],
+        "num_frames": text_frames,
+        "rows": [row.label for row in layout.rows],
+        "row_lengths": list(lengths),
+        "layers": list(schedule.layers),
+        "steps": list(schedule.steps),
+        "num_layers": schedule.num_layers,
+        "num_timesteps": schedule.num_timesteps,
+        "guidance_scale": {
+            "leader": split.leader,
+            "followers": [copies[0] for copies in split.followers],
+            "outputs": split.outputs,
+        },
+        "follower_copies": layout.follower_copies,
+        "follower_copy_rotations_degrees": rotations,
+        "assign_root_rotation": assign_root_rotation,
+        "seed": int(seed),
+        "noise": "given" if noise_given else "seeded",
+        "sampler": sampler,
+        "eta": 0.0,
+        "reference_rounding": reference_rounding,
+        "inversion": {"text": "own caption", "guidance_scale": 1.0},
+        "device": str(model.device),
+        "dtype": str(model.dtype).removeprefix("torch."),
+        "model": model.config.to_dict(),
+        "text_encoder": getattr(model.text_encoder, "name", type(model.text_encoder).__name__),
+    }

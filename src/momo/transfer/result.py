@@ -1,0 +1,289 @@
+"""`TransferResult`: the motions of one transfer, their diagnostics, and how they are saved.
+
+`TransferResult.save(dir)` writes (never replacing an existing file unless ``overwrite``; every
+file appears atomically, complete):
+
+- ``results.npy``: a dict the reference's (MDM's) tools read: ``motion`` float32
+  ``[N, 22, 3, T]`` joint positions (rows in batch order: leader, follower copies, outputs;
+  frames past a row's length repeat its last frame), ``text`` (N captions, "" for none),
+  ``lengths`` int ``[N]``, ``num_samples`` N, ``num_repetitions`` 1, and ``labels`` (N row names);
+- ``results.txt``: the N captions, one per line;
+- ``<row>.npy`` (raw features ``[T, 263]``) and ``<row>.bvh`` for every row (``leader``,
+  ``follower_<j>`` / ``follower_<j>_copy<c>``, ``output_<j>``);
+- ``transfer.mp4``: the leader and the outputs side by side, captions as titles;
+- ``followers.mp4``: every follower row side by side;
+- ``config.json``: every resolved parameter of the call;
+- ``metrics.json``: MoMo's auxiliary metrics of each output against its leader and follower.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from momo.errors import OutputExistsError
+from momo.utils.files import atomic_output
+
+if TYPE_CHECKING:
+    from torch import Tensor
+
+    from momo.evaluation.metrics import TransferMetrics
+    from momo.motion.motion import Motion
+    from momo.transfer.layout import TransferLayout
+
+logger = logging.getLogger(__name__)
+
+RESULTS_NPY = "results.npy"
+RESULTS_TXT = "results.txt"
+CONFIG_JSON = "config.json"
+METRICS_JSON = "metrics.json"
+TRANSFER_VIDEO = "transfer.mp4"
+FOLLOWERS_VIDEO = "followers.mp4"
+
+
+def result_files(layout: TransferLayout, *, render: bool = True) -> list[str]:
+    """Names of the files `TransferResult.save` writes for a layout (no directories)."""
+    names = [RESULTS_NPY, RESULTS_TXT]
+    for row in layout.rows:
+        names += [f"{row.label}.npy", f"{row.label}.bvh"]
+    if render:
+        names += [TRANSFER_VIDEO, FOLLOWERS_VIDEO]
+    return [*names, CONFIG_JSON, METRICS_JSON]
+
+
+def check_result_dir(
+    directory: str | os.PathLike[str],
+    layout: TransferLayout,
+    *,
+    overwrite: bool,
+    render: bool = True,
+) -> Path:
+    """Raise `OutputExistsError` if ``directory`` holds any file a save would write.
+
+    Lets a caller fail before a long computation rather than after it.
+    """
+    directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise OutputExistsError(f"{directory} exists and is not a directory; choose another --out")
+    if not overwrite:
+        clashes = [n for n in result_files(layout, render=render) if (directory / n).exists()]
+        if clashes:
+            shown = ", ".join(clashes[:4]) + (", ..." if len(clashes) > 4 else "")
+            raise OutputExistsError(
+                f"{directory} already holds transfer results ({shown}); choose another output "
+                "directory or pass overwrite=True (--overwrite)"
+            )
+    return directory
+
+
+def _caption(motion: Motion) -> str:
+    return motion.text or ""
+
+
+@dataclass(frozen=True, eq=False)
+class TransferResult:
+    """What `momo.transfer` returns.
+
+    Attributes:
+        outputs: one `Motion` per follower, of the leader's length, captioned with the
+            follower's text.
+        leader: the leader row as denoised in the same batch.
+        followers: each follower's (first copy's) row as denoised.
+        follower_copies: ``[F][k]``: every copy of every follower as denoised.
+        layout: the batch layout used.
+        config: every resolved parameter (what ``config.json`` holds).
+        leader_input: the real leader motion as given, or None for a prompt.
+        follower_inputs: per follower, the real motion as given, or None for a prompt.
+        samples: the final normalised batch ``[B, T_max, 263]`` (model dtype, on the CPU, root
+            rotation assigned when asked), or None.
+    """
+
+    outputs: list[Motion]
+    leader: Motion
+    followers: list[Motion]
+    follower_copies: list[list[Motion]]
+    layout: TransferLayout
+    config: dict[str, Any] = field(default_factory=dict)
+    leader_input: Motion | None = None
+    follower_inputs: list[Motion | None] = field(default_factory=list)
+    samples: Tensor | None = None
+
+    @classmethod
+    def from_rows(
+        cls,
+        rows: Sequence[Motion],
+        layout: TransferLayout,
+        *,
+        config: dict[str, Any] | None = None,
+        leader_input: Motion | None = None,
+        follower_inputs: Sequence[Motion | None] | None = None,
+        samples: Tensor | None = None,
+    ) -> TransferResult:
+        """Build from one motion per batch row (in layout order)."""
+        split = layout.split(list(rows))
+        inputs = (
+            list(follower_inputs) if follower_inputs is not None else [None] * len(split.outputs)
+        )
+        return cls(
+            outputs=list(split.outputs),
+            leader=split.leader,
+            followers=[copies[0] for copies in split.followers],
+            follower_copies=[list(copies) for copies in split.followers],
+            layout=layout,
+            config=dict(config or {}),
+            leader_input=leader_input,
+            follower_inputs=inputs,
+            samples=samples,
+        )
+
+    @property
+    def rows(self) -> list[Motion]:
+        """Every row's motion in batch order (leader, follower copies, outputs)."""
+        return self.layout.arrange(self.leader, self.follower_copies, self.outputs, per_copy=True)
+
+    def metric_references(self) -> list[tuple[Motion, Motion]]:
+        """Per output, the (leader, follower) it is measured against.
+
+        A real motion is compared as given; a generated one as denoised in this batch (its
+        first copy).
+        """
+        leader = self.leader_input if self.leader_input is not None else self.leader
+        return [
+            (leader, given if given is not None else denoised)
+            for given, denoised in zip(self.follower_inputs, self.followers)
+        ]
+
+    def metrics(self) -> list[TransferMetrics]:
+        """MoMo's auxiliary metrics (MOMO_SPEC.md §7) of each output vs its leader and follower."""
+        from momo.evaluation.metrics import transfer_metrics
+
+        return [
+            transfer_metrics(output.features, leader.features, follower.features)
+            for output, (leader, follower) in zip(self.outputs, self.metric_references())
+        ]
+
+    def metrics_records(self) -> list[dict[str, Any]]:
+        """`metrics` as JSON-ready dicts, with which rows were compared."""
+        records = []
+        for j, (output, values) in enumerate(zip(self.outputs, self.metrics())):
+            records.append(
+                {
+                    "output": output.name,
+                    "follower": j,
+                    "leader_text": self.leader.text,
+                    "follower_text": self.followers[j].text,
+                    "leader_reference": "input" if self.leader_input is not None else "generated",
+                    "follower_reference": (
+                        "input" if self.follower_inputs[j] is not None else "generated"
+                    ),
+                    **values.as_dict(),
+                }
+            )
+        return records
+
+    def save(
+        self, out_dir: str | os.PathLike[str], *, overwrite: bool = False, render: bool = True
+    ) -> list[Path]:
+        """Write every result file into ``out_dir`` (see the module docstring).
+
+        Args:
+            out_dir: directory (created if missing; other files in it are left alone).
+            overwrite: replace files of an earlier save; otherwise any clash raises before
+                anything is written.
+            render: write the two .mp4 videos (the slowest part).
+
+        Returns:
+            The paths written.
+
+        Raises:
+            OutputExistsError: a result file exists and ``overwrite`` is False.
+        """
+        directory = check_result_dir(out_dir, self.layout, overwrite=overwrite, render=render)
+        directory.mkdir(parents=True, exist_ok=True)
+        rows = self.rows
+        labels = [row.label for row in self.layout.rows]
+        joints = [np.asarray(m.joints(), dtype=np.float32) for m in rows]
+        written: list[Path] = []
+
+        def target(name: str) -> Path:
+            path = directory / name
+            written.append(path)
+            return path
+
+        with atomic_output(target(RESULTS_NPY), overwrite=overwrite) as tmp:
+            np.save(tmp, self._results_dict(rows, joints, labels), allow_pickle=True)
+        with atomic_output(target(RESULTS_TXT), overwrite=overwrite) as tmp:
+            tmp.write_text("".join(_caption(m).replace("\n", " ") + "\n" for m in rows))
+
+        from momo.io.api import save_motion
+
+        for label, motion in zip(labels, rows):
+            save_motion(motion, target(f"{label}.npy"), overwrite=overwrite)
+            save_motion(motion, target(f"{label}.bvh"), overwrite=overwrite)
+
+        if render:
+            from momo.io.render import render_motions
+
+            split = self.layout.split(list(zip(rows, joints)))
+            panels = [split.leader] + split.outputs
+            titles = [f"leader: {_caption(self.leader) or self.leader.name}"] + [
+                f"output {j + 1}: {_caption(m) or m.name}" for j, (m, _) in enumerate(split.outputs)
+            ]
+            render_motions(
+                [j for _, j in panels], target(TRANSFER_VIDEO), titles=titles, overwrite=overwrite
+            )
+            follower_panels = [pair for copies in split.followers for pair in copies]
+            follower_titles = [
+                f"follower {j + 1}"
+                + (f" copy {c + 1}" if self.layout.follower_copies > 1 else "")
+                + f": {_caption(m) or m.name}"
+                for j, copies in enumerate(split.followers)
+                for c, (m, _) in enumerate(copies)
+            ]
+            render_motions(
+                [j for _, j in follower_panels],
+                target(FOLLOWERS_VIDEO),
+                titles=follower_titles,
+                overwrite=overwrite,
+            )
+
+        with atomic_output(target(CONFIG_JSON), overwrite=overwrite) as tmp:
+            tmp.write_text(json.dumps(self.config, indent=2, default=_json_default) + "\n")
+        with atomic_output(target(METRICS_JSON), overwrite=overwrite) as tmp:
+            tmp.write_text(json.dumps({"outputs": self.metrics_records()}, indent=2) + "\n")
+        logger.info("wrote %d files to %s", len(written), directory)
+        return written
+
+    @staticmethod
+    def _results_dict(
+        rows: Sequence[Motion], joints: Sequence[np.ndarray], labels: Sequence[str]
+    ) -> dict[str, Any]:
+        """MDM's results.npy dict: motion ``[N, 22, 3, T_max]`` xyz, text, lengths, counts."""
+        lengths = np.array([len(j) for j in joints], dtype=np.int64)
+        frames = int(lengths.max())
+        motion = np.stack(
+            [np.pad(j, ((0, frames - len(j)), (0, 0), (0, 0)), mode="edge") for j in joints]
+        ).transpose(0, 2, 3, 1)
+        return {
+            "motion": np.ascontiguousarray(motion, dtype=np.float32),
+            "text": [_caption(m) for m in rows],
+            "lengths": lengths,
+            "num_samples": len(rows),
+            "num_repetitions": 1,
+            "labels": list(labels),
+        }
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (np.integer, np.floating)):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
