@@ -40,9 +40,10 @@ def body_facing(joints: np.ndarray) -> np.ndarray:
 def foot_forwardness(joints: np.ndarray) -> float | None:
     """Median cosine between ankle -> toe and the body's facing, on planted feet of upright frames.
 
-    A foot counts where it is within 8 cm of the clip's lowest foot joint and moves less than
-    2 cm to the next frame, in frames where the head is at least 0.3 m above the pelvis (upright). About +0.9 for a correctly labelled human skeleton,
-    about -0.9 if left and right are swapped. None if no frame qualifies (lying, crawling clips).
+    A foot counts where its toe is within 8 cm of the clip's lowest foot joint and moves less
+    than 2 cm to the next frame, in frames where the head is at least 0.3 m above the pelvis.
+    About +0.9 for a correctly labelled human skeleton, about -0.9 if left and right are
+    swapped. None if no frame qualifies (lying or crawling clips).
     """
     upright = joints[:-1, 15, 1] - joints[:-1, 0, 1] > 0.3
     facing = body_facing(joints)[:-1]
