@@ -9,6 +9,8 @@ Sequence layout (trans_dec): ``[CLS; frames]`` when the variant has a CLS token,
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -19,7 +21,7 @@ from momo.models.embeddings import InputProcess, OutputProcess, PositionalEncodi
 from momo.models.text_encoders import TextEmbedding
 
 
-def _activation(name: str):  # noqa: ANN202 - returns a torch functional
+def _activation(name: str) -> Callable[[Tensor], Tensor]:
     return F.gelu if name == "gelu" else F.relu
 
 
