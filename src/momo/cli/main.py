@@ -16,7 +16,7 @@ from momo import __version__
 from momo.errors import MomoError
 
 # Subcommand modules under momo.cli, in the order `momo --help` lists them.
-SUBCOMMANDS: tuple[str, ...] = ("data", "train", "convert", "render", "info", "analyze", "generate")
+SUBCOMMANDS: tuple[str, ...] = ("data", "train", "convert", "render", "info", "analyze", "generate", "transfer")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -138,14 +138,18 @@ def _resolve_inputs(
         ) from None
     if not followers:
         raise TransferError("no followers given; pass at least one follower motion or prompt")
-    if num_frames is None:
-        text_frames = leader.num_frames if isinstance(leader, Motion) else DEFAULT_NUM_FRAMES
+    if num_frames is not None and (
+        isinstance(num_frames, bool) or not isinstance(num_frames, (int, np.integer))
+    ):
+        raise TransferError(f"num_frames must be an integer, got {num_frames!r}")
+    if num_frames is None and isinstance(leader, Motion):
+        # Check the leader first: its length is the default length of generated rows.
+        _check_length(leader.num_frames, "leader", limit, real=True)
+        text_frames = leader.num_frames
     else:
-        if isinstance(num_frames, bool) or not isinstance(num_frames, (int, np.integer)):
-            raise TransferError(f"num_frames must be an integer, got {num_frames!r}")
-        text_frames = int(num_frames)
-    text_frames = min(text_frames, limit) if num_frames is None else text_frames
-    _check_length(text_frames, "generated motion", limit, real=False)
+        text_frames = DEFAULT_NUM_FRAMES if num_frames is None else int(num_frames)
+    if any(isinstance(item, str) for item in [leader, *followers]):
+        _check_length(text_frames, "generated motion", limit, real=False)
     leader_in = _as_input(leader, "leader", text_frames, limit)
     followers_in = [
         _as_input(f, f"follower {j + 1}" if len(followers) > 1 else "follower", text_frames, limit)

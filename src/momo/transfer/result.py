@@ -6,7 +6,7 @@ file appears atomically, complete):
 - ``results.npy``: a dict the reference's (MDM's) tools read: ``motion`` float32
   ``[N, 22, 3, T]`` joint positions (rows in batch order: leader, follower copies, outputs;
   frames past a row's length repeat its last frame), ``text`` (N captions, "" for none),
-  ``lengths`` int ``[N]``, ``num_samples`` N, ``num_repetitions`` 1, and ``labels`` (N row names);
+  ``lengths`` int ``[N]``, ``num_samples`` N, ``num_repetitions`` 1 (`momo.io.formats`);
 - ``results.txt``: the N captions, one per line;
 - ``<row>.npy`` (raw features ``[T, 263]``) and ``<row>.bvh`` for every row (``leader``,
   ``follower_<j>`` / ``follower_<j>_copy<c>``, ``output_<j>``);
@@ -23,6 +23,7 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -162,12 +163,16 @@ class TransferResult:
 
     def metrics(self) -> list[TransferMetrics]:
         """MoMo's auxiliary metrics (MOMO_SPEC.md §7) of each output vs its leader and follower."""
+        return list(self._metrics)
+
+    @cached_property
+    def _metrics(self) -> tuple[TransferMetrics, ...]:
         from momo.evaluation.metrics import transfer_metrics
 
-        return [
+        return tuple(
             transfer_metrics(output.features, leader.features, follower.features)
             for output, (leader, follower) in zip(self.outputs, self.metric_references())
-        ]
+        )
 
     def metrics_records(self) -> list[dict[str, Any]]:
         """`metrics` as JSON-ready dicts, with which rows were compared."""
@@ -217,12 +222,14 @@ class TransferResult:
             written.append(path)
             return path
 
-        with atomic_output(target(RESULTS_NPY), overwrite=overwrite) as tmp:
-            np.save(tmp, self._results_dict(rows, joints, labels), allow_pickle=True)
+        from momo.io.api import save_motion
+        from momo.io.formats import save_results_npy
+
+        save_results_npy(
+            joints, [_caption(m) for m in rows], target(RESULTS_NPY), overwrite=overwrite
+        )
         with atomic_output(target(RESULTS_TXT), overwrite=overwrite) as tmp:
             tmp.write_text("".join(_caption(m).replace("\n", " ") + "\n" for m in rows))
-
-        from momo.io.api import save_motion
 
         for label, motion in zip(labels, rows):
             save_motion(motion, target(f"{label}.npy"), overwrite=overwrite)
@@ -260,25 +267,6 @@ class TransferResult:
             tmp.write_text(json.dumps({"outputs": self.metrics_records()}, indent=2) + "\n")
         logger.info("wrote %d files to %s", len(written), directory)
         return written
-
-    @staticmethod
-    def _results_dict(
-        rows: Sequence[Motion], joints: Sequence[np.ndarray], labels: Sequence[str]
-    ) -> dict[str, Any]:
-        """MDM's results.npy dict: motion ``[N, 22, 3, T_max]`` xyz, text, lengths, counts."""
-        lengths = np.array([len(j) for j in joints], dtype=np.int64)
-        frames = int(lengths.max())
-        motion = np.stack(
-            [np.pad(j, ((0, frames - len(j)), (0, 0), (0, 0)), mode="edge") for j in joints]
-        ).transpose(0, 2, 3, 1)
-        return {
-            "motion": np.ascontiguousarray(motion, dtype=np.float32),
-            "text": [_caption(m) for m in rows],
-            "lengths": lengths,
-            "num_samples": len(rows),
-            "num_repetitions": 1,
-            "labels": list(labels),
-        }
 
 
 def _json_default(value: Any) -> Any:

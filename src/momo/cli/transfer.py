@@ -1,0 +1,154 @@
+"""`momo transfer`: MoMo motion transfer from the command line.
+
+    momo transfer --leader PATH|TEXT --follower PATH|TEXT [--follower ...] --out DIR
+                  [--model default|CKPT] [--normalization DIR] [--layers A:B] [--steps A:B]
+                  [--guidance S] [--follower-copies K] [--frames N] [--seed S]
+                  [--device cpu|cuda] [--overwrite] [--crop] [--no-video]
+
+A ``--leader`` / ``--follower`` value that names an existing file is a motion file (any format
+`momo.load_motion` reads); anything else is a prompt. Spans are inclusive with negative numbers
+counting from the end (the reference's convention): ``--layers 1:-1`` is every layer but the
+first, ``--steps 10:90``; ``none`` disables mixing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from momo.cli.common import add_overwrite_option
+
+logger = logging.getLogger(__name__)
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``momo transfer``."""
+    parser = subparsers.add_parser(
+        "transfer",
+        help="transfer followers' motifs onto a leader's outline (MoMo)",
+        description="Zero-shot motion transfer (MoMo): one output per --follower with the "
+        "leader's outline (timing, path) and the follower's motifs (style, gestures). Writes "
+        "results.npy/.txt, each motion as .npy and .bvh, transfer.mp4, followers.mp4, "
+        "config.json and metrics.json into --out, and prints the metrics.",
+    )
+    parser.add_argument(
+        "--leader", required=True, metavar="PATH|TEXT",
+        help="the leader: a motion file, or a prompt to generate it from",
+    )  # fmt: skip
+    parser.add_argument(
+        "--follower", action="append", required=True, metavar="PATH|TEXT",
+        help="a follower: a motion file or a prompt (repeat for several; one output each)",
+    )  # fmt: skip
+    parser.add_argument("--out", "-o", required=True, metavar="DIR", help="output directory")
+    parser.add_argument(
+        "--model", default="default", metavar="default|CKPT",
+        help="'default' (bundled), a directory written by momo, or an official model*.pt",
+    )  # fmt: skip
+    parser.add_argument(
+        "--normalization", metavar="DIR",
+        help="directory with Mean.npy and Std.npy (required for official checkpoints)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--layers", metavar="A:B",
+        help="decoder layers that mix, inclusive, 0-based, negatives from the end "
+        "(default 1:-1, all but the first; 'none' for plain generation)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--steps", metavar="A:B",
+        help="diffusion timesteps that mix, inclusive (default 10%%..90%% of T, 10:90 for T=100)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--guidance", type=float, default=None, metavar="S",
+        help="classifier-free guidance (default 2.5 when every motion is a prompt; with a real "
+        "motion the outputs default to 1)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--follower-copies", type=int, default=1, metavar="K",
+        help="rows per follower whose keys/values are concatenated (prompts: K samples)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--frames", type=int, default=None, metavar="N",
+        help="length of prompt-generated motions at 20 fps (default: the leader's if it is a "
+        "file, else 120)",
+    )  # fmt: skip
+    parser.add_argument("--seed", type=int, default=None, help="random seed (default: random)")
+    parser.add_argument("--device", default="cpu", help="torch device: cpu or cuda (default cpu)")
+    parser.add_argument(
+        "--crop", action="store_true",
+        help="keep the first frames of motion files longer than the model supports (196 for the "
+        "official models) instead of stopping with an error",
+    )  # fmt: skip
+    parser.add_argument("--no-video", action="store_true", help="skip the two .mp4 files")
+    add_overwrite_option(parser)
+    parser.set_defaults(func=run)
+    return parser
+
+
+def _leader_or_follower(value: str, what: str, crop: bool, limit: int):  # noqa: ANN202
+    """A Motion if ``value`` names an existing path, else the prompt."""
+    path = Path(value)
+    if not path.exists():
+        return value
+    from momo.cli.common import load_motion_arg
+    from momo.motion.motion import Motion
+
+    motion = load_motion_arg(path)
+    if crop and motion.num_frames > limit:
+        logger.warning(
+            "cropping the %s %s from %d to %d frames (the model's limit)",
+            what, path, motion.num_frames, limit,
+        )  # fmt: skip
+        motion = Motion(
+            motion.features[:limit], text=motion.text, name=motion.name, meta=dict(motion.meta)
+        )
+    return motion
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one transfer into ``args.out``; prints the metrics table; returns the exit status."""
+    import momo
+    from momo.errors import TransferError
+    from momo.evaluation.table import metrics_table
+    from momo.transfer.layout import TransferLayout
+    from momo.transfer.pipeline import max_motion_frames
+    from momo.transfer.result import check_result_dir
+    from momo.transfer.schedule import parse_span
+
+    if args.follower_copies < 1:
+        raise TransferError(f"--follower-copies must be >= 1, got {args.follower_copies}")
+    render = not args.no_video
+    # Refuse before any slow work if results are in the way.
+    layout = TransferLayout(len(args.follower), args.follower_copies)
+    out_dir = check_result_dir(args.out, layout, overwrite=args.overwrite, render=render)
+
+    model = momo.load_model(args.model, normalization=args.normalization, device=args.device)
+    limit = max_motion_frames(model)
+    leader = _leader_or_follower(args.leader, "leader", args.crop, limit)
+    followers = [_leader_or_follower(f, "follower", args.crop, limit) for f in args.follower]
+    num_layers = len(model.denoiser.self_attention_modules())
+    layers = None if args.layers is None else parse_span(args.layers, num_layers, "layers")
+    steps = None if args.steps is None else parse_span(args.steps, model.num_timesteps, "steps")
+
+    result = momo.transfer(
+        model,
+        leader,
+        followers,
+        num_frames=args.frames,
+        layers=layers,
+        steps=steps,
+        guidance_scale=args.guidance,
+        follower_copies=args.follower_copies,
+        seed=args.seed,
+    )
+    result.config["cli"] = {
+        "leader": args.leader,
+        "followers": list(args.follower),
+        "model": str(args.model),
+        "normalization": args.normalization,
+        "crop": bool(args.crop),
+    }
+    result.save(out_dir, overwrite=args.overwrite, render=render)
+    print(metrics_table(result.metrics_records()))
+    print(f"wrote {out_dir}")
+    return 0

@@ -1,0 +1,141 @@
+"""`momo transfer` end to end with a tiny checkpoint saved in a temporary directory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import check_one_line_error, walking_joints
+from momo.models.config import DenoiserConfig, DiffusionConfig, ModelConfig
+from momo.models.loading import save_pretrained
+from momo.models.mdm import MotionDenoiser
+from momo.motion.normalization import Normalizer
+
+
+def check_error(stderr: str, *fragments: str) -> None:
+    """One ``momo transfer: error:`` line; lines the text encoder's loader draws are skipped."""
+    lines = [line for line in stderr.splitlines() if line and "Loading weights" not in line]
+    check_one_line_error("\n".join(lines) + "\n", "transfer", *fragments)
+
+
+@pytest.fixture(autouse=True)
+def _single_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory) -> Path:
+    """A 3-layer, 32-wide model for the bundled MiniLM encoder, 10 diffusion steps."""
+    config = DenoiserConfig(
+        num_layers=3, latent_dim=32, ff_size=48, num_heads=4,
+        text_token_dim=384, text_pooled_dim=384, max_positions=256,
+    )  # fmt: skip
+    torch.manual_seed(0)
+    denoiser = MotionDenoiser(config).eval()
+    rng = np.random.default_rng(0)
+    normalizer = Normalizer(
+        rng.normal(0, 0.3, 263).astype(np.float32), rng.uniform(0.5, 2, 263).astype(np.float32)
+    )
+    path = tmp_path_factory.mktemp("ckpt") / "tiny"
+    model_config = ModelConfig(config, DiffusionConfig(10, "cosine"), "minilm")
+    save_pretrained({"denoiser": denoiser, "config": model_config, "normalizer": normalizer}, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def walk(tmp_path_factory) -> Path:
+    """A 2 s walk as joint positions (.npy), 40 frames -> 39 feature frames."""
+    path = tmp_path_factory.mktemp("motions") / "walk.npy"
+    np.save(path, walking_joints(40))
+    return path
+
+
+def test_real_leader_text_follower(run_cli, checkpoint, walk, tmp_path):
+    out = tmp_path / "out"
+    status, stdout, stderr = run_cli(
+        "transfer", "--leader", walk, "--follower", "a person jumps on one leg",
+        "--follower", walk, "--out", out, "--model", checkpoint, "--seed", "3",
+        "--layers", "0:-1", "--steps", "2:7", "--no-video",
+    )  # fmt: skip
+    assert status == 0, stderr
+    lines = stdout.splitlines()
+    assert lines[0].startswith("output") and "follower sim (rot)" in lines[0]
+    assert lines[2].startswith("output_0") and "a person jumps on one leg" in lines[2]
+    assert lines[3].startswith("output_1")
+    assert lines[-1] == f"wrote {out}"
+    config = json.loads((out / "config.json").read_text())
+    assert config["layers"] == [0, 1, 2] and config["steps"] == [2, 3, 4, 5, 6, 7]
+    assert config["seed"] == 3
+    assert config["leader"]["kind"] == "motion" and config["followers"][0]["kind"] == "text"
+    assert config["guidance_scale"]["outputs"] == [1.0, 1.0]
+    assert config["cli"]["leader"] == str(walk)
+    features = np.load(out / "output_0.npy")
+    assert features.shape == (39, 263)  # the leader's length
+    assert len(json.loads((out / "metrics.json").read_text())["outputs"]) == 2
+    assert not (out / "transfer.mp4").exists()
+
+    # a second run into the same directory is refused before any work, in one line
+    status, _, stderr = run_cli(
+        "transfer", "--leader", walk, "--follower", "a person jumps on one leg", "--follower",
+        walk, "--out", out, "--model", checkpoint, "--no-video",
+    )  # fmt: skip
+    assert status == 2
+    check_one_line_error(stderr, "transfer", "already holds transfer results", "--overwrite")
+    status, _, stderr = run_cli(
+        "transfer", "--leader", walk, "--follower", "a person jumps on one leg", "--follower",
+        walk, "--out", out, "--model", checkpoint, "--no-video", "--overwrite", "--seed", "4",
+    )  # fmt: skip
+    assert status == 0, stderr
+    assert json.loads((out / "config.json").read_text())["seed"] == 4
+
+
+def test_text_transfer_with_videos_and_copies(run_cli, checkpoint, tmp_path):
+    out = tmp_path / "out"
+    status, stdout, stderr = run_cli(
+        "transfer", "--leader", "a person walks forward", "--follower", "a person waves",
+        "--out", out, "--model", checkpoint, "--frames", "20", "--guidance", "2",
+        "--follower-copies", "2", "--seed", "1",
+    )  # fmt: skip
+    assert status == 0, stderr
+    config = json.loads((out / "config.json").read_text())
+    assert config["guidance_scale"] == {"leader": 2.0, "followers": [2.0], "outputs": [2.0]}
+    assert config["follower_copies"] == 2 and config["num_frames"] == 20
+    for name in ("transfer.mp4", "followers.mp4", "follower_0_copy1.bvh", "results.npy"):
+        assert (out / name).is_file(), name
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragments"),
+    [(["--layers", "1:9"], ["--layers", "outside 0..2"]),
+     (["--steps", "3:1"], ["--steps", "before"]),
+     (["--follower-copies", "0"], ["--follower-copies must be >= 1"]),
+     (["--frames", "500"], ["exceeds the model's limit of 196"])],
+)  # fmt: skip
+def test_errors_are_one_line(run_cli, checkpoint, tmp_path, extra, fragments):
+    status, _, stderr = run_cli(
+        "transfer", "--leader", "a person walks", "--follower", "a person waves", "--out",
+        tmp_path / "out", "--model", checkpoint, *extra,
+    )  # fmt: skip
+    assert status == 2
+    check_error(stderr, *fragments)
+
+
+def test_long_motion_needs_crop(run_cli, checkpoint, tmp_path):
+    long = tmp_path / "long.npy"
+    np.save(long, walking_joints(230))
+    args = ["transfer", "--leader", long, "--follower", "a person waves", "--out",
+            tmp_path / "out", "--model", checkpoint, "--no-video"]  # fmt: skip
+    status, _, stderr = run_cli(*args)
+    assert status == 2
+    check_error(stderr, "229 frames", "at most 196", "--crop")
+    status, _, stderr = run_cli(*args, "--crop")
+    assert status == 0, stderr
+    assert np.load(tmp_path / "out" / "output_0.npy").shape == (196, 263)
+    assert json.loads((tmp_path / "out" / "config.json").read_text())["cli"]["crop"] is True
