@@ -97,15 +97,29 @@ def test_learning_rate_schedule() -> None:
 
 
 def test_loss_goes_down(tmp_path: Path, data: TrainingSet) -> None:
-    trainer = Trainer(_config(steps=80, checkpoint_every=0, log_every=20), data, tmp_path / "run")
+    trainer = Trainer(
+        _config(steps=80, checkpoint_every=0, log_every=20, eval_every=40, eval_batches=2),
+        data,
+        tmp_path / "run",
+    )
+    assert trainer.eval_data is not None
+    assert {trainer.data.cache.clips[int(r)].split for r in trainer.eval_data.windows.clip} == {
+        "test"
+    }
+    first_eval = trainer.evaluate()
+    assert trainer.evaluate() == first_eval  # fixed batches, noise and timesteps
     before = _fixed_loss(trainer, trainer.denoiser)
     result = trainer.train(progress=False)
     after = _fixed_loss(trainer, trainer.denoiser)
     assert result.step == 80 and not result.stopped_early
     assert after < 0.7 * before, (before, after)
     assert _fixed_loss(trainer, trainer.ema.module) < before
-    log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    lines = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    log = [entry for entry in lines if "loss" in entry]
+    evals = [entry for entry in lines if "val_loss" in entry]
     assert [entry["step"] for entry in log] == [20, 40, 60, 80]
+    assert [entry["step"] for entry in evals] == [40, 80]
+    assert evals[-1]["val_loss"] < first_eval["val_loss"]
     assert log[-1]["loss"] < log[0]["loss"]
     assert {"loss", "mse", "lr", "grad_norm", "steps_per_s", "peak_rss_mb"} <= set(log[0])
 

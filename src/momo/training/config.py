@@ -56,6 +56,9 @@ class TrainingConfig:
         log_every: steps between JSONL log lines (mean loss over the interval).
         checkpoint_every: steps between resumable checkpoints.
         keep_checkpoints: numbered checkpoints kept besides ``last.pt`` (0: only ``last.pt``).
+        eval_every: steps between evaluations of the loss on the held-out test split (fixed
+            batches, noise and timesteps, text always on; raw and EMA weights; 0 disables).
+        eval_batches: batches per evaluation.
         sample_every: steps between sample renders (0 disables).
         sample_prompts: prompts rendered at each sample step.
         sample_frames: length of rendered samples.
@@ -85,6 +88,8 @@ class TrainingConfig:
     log_every: int = 50
     checkpoint_every: int = 1000
     keep_checkpoints: int = 2
+    eval_every: int = 1000
+    eval_batches: int = 8
     sample_every: int = 10_000
     sample_prompts: tuple[str, ...] = DEFAULT_SAMPLE_PROMPTS
     sample_frames: int = 120
@@ -108,7 +113,14 @@ class TrainingConfig:
             problems.append("lr_schedule must be 'cosine' or 'constant'")
         if not 0.0 <= self.min_lr_ratio <= 1.0:
             problems.append("min_lr_ratio must be in [0, 1]")
-        for name in ("warmup_steps", "checkpoint_every", "keep_checkpoints", "sample_every"):
+        for name in (
+            "warmup_steps",
+            "checkpoint_every",
+            "keep_checkpoints",
+            "sample_every",
+            "eval_every",
+            "eval_batches",
+        ):
             if getattr(self, name) < 0:
                 problems.append(f"{name} must be >= 0")
         if min(self.grad_clip, self.velocity_loss_weight, self.foot_loss_weight) < 0:

@@ -251,6 +251,7 @@ class Trainer:
         if resume:
             self._restore(existing)  # type: ignore[arg-type]
         self._sample_text: TextEmbedding | None = None
+        self.eval_data = _held_out(data)
 
     # Set-up ---------------------------------------------------------------------------------
 
@@ -388,6 +389,8 @@ class Trainer:
                     last_loss = self._log(interval, time.monotonic() - interval_start)
                     bar.set_postfix(loss=f"{last_loss:.4f}", lr=f"{interval[-1]['lr']:.2e}")
                     interval, interval_start = [], time.monotonic()
+                if tcfg.eval_every and self.step % tcfg.eval_every == 0:
+                    self._log_evaluation()
                 if tcfg.checkpoint_every and self.step % tcfg.checkpoint_every == 0:
                     self.save()
                 if tcfg.sample_every and self.step % tcfg.sample_every == 0:
@@ -425,6 +428,49 @@ class Trainer:
         with open(self.run_dir / LOG_FILE, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")
         return float(record["loss"])
+
+    def evaluate(self) -> dict[str, float]:
+        """Loss on the held-out test split with the raw and the EMA weights.
+
+        The batches, timesteps and noise are the same at every call (seeded generators of their
+        own), text is never dropped, and dropout is off, so values are comparable across steps
+        and the training randomness is untouched. Empty when the cache has no test windows.
+        """
+        if self.eval_data is None:
+            return {}
+        tcfg = self.config.training
+        results = {}
+        for name, module in (("val_loss", self.denoiser), ("val_loss_ema", self.ema.module)):
+            was_training = module.training
+            module.eval()
+            rng = np.random.default_rng(0)
+            generator = torch.Generator().manual_seed(0)
+            total = 0.0
+            with torch.no_grad():
+                for _ in range(tcfg.eval_batches):
+                    batch = self.eval_data.sample_batch(tcfg.batch_size, rng)
+                    if self.device.type != "cpu":
+                        batch = _batch_to(batch, self.device)
+                    loss, _ = diffusion_loss(
+                        module,
+                        self.schedule,
+                        batch,
+                        tcfg,
+                        0.0,
+                        generator,
+                        mean=self.mean,
+                        std=self.std,
+                    )
+                    total += float(loss)
+            module.train(was_training)
+            results[name] = total / tcfg.eval_batches
+        return results
+
+    def _log_evaluation(self) -> None:
+        values = self.evaluate()
+        if values:
+            with open(self.run_dir / LOG_FILE, "a", encoding="utf-8") as handle:
+                handle.write(json.dumps({"step": self.step, **values, "time": time.time()}) + "\n")
 
     # Samples and export -------------------------------------------------------------------------
 
@@ -513,6 +559,24 @@ class Trainer:
             "normalizer": Normalizer(data.mean, data.std),
         }
         return save_pretrained(parts, directory, overwrite=overwrite)
+
+
+def _held_out(data: TrainingSet) -> TrainingSet | None:
+    """Windows of the cache's test split (no mirrors), or None when it has none."""
+    from momo.data.splits import TEST
+
+    if not data.cache.rows(TEST):
+        return None
+    try:
+        return TrainingSet(
+            data.cache,
+            split=TEST,
+            min_frames=data.min_frames,
+            max_frames=data.max_frames,
+            mirror=False,
+        )
+    except MomoError:
+        return None
 
 
 def _check_text_dims(data: TrainingSet, token_dim: int | None, pooled_dim: int | None) -> None:
