@@ -41,6 +41,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--sample-every", type=int, help="steps between sample renders (0: off)")
     parser.add_argument("--log-every", type=int, help="steps between log lines")
     parser.add_argument(
+        "--eval-every", type=int, help="steps between held-out loss evaluations (0: off)"
+    )
+    parser.add_argument(
         "--time-limit",
         type=float,
         metavar="MINUTES",
@@ -86,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         checkpoint_every=args.checkpoint_every,
         sample_every=args.sample_every,
         log_every=args.log_every,
+        eval_every=args.eval_every,
     )
     tcfg = config.training
     if tcfg.num_threads:
