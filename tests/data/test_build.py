@@ -70,3 +70,28 @@ def test_small_real_build(shared_data: Path, tmp_path: Path) -> None:
     assert np.isfinite(loaded.std).all() and (loaded.std > 0).all()
     assert cache.info["clips_imported"] == 8
     assert "Training data" in cache_card(loaded).to_text()
+
+
+def test_deepmimic_provided_mirrors_are_skipped() -> None:
+    from momo.data.build import _deepmimic_clips, _Scan
+
+    names = [
+        "data/motions/long/humanoid3d_long_walk1_mirror.txt",
+        "data/motions/long/humanoid3d_long_walk1.txt",
+        "data/motions/sie/sie_humanoid3d_run_right07.txt",
+        "data/motions/sie/sie_humanoid3d_run_left00.txt",
+        "data/motions/sie/sie_humanoid3d_run_left01.txt",
+        "data/motions/humanoid3d_walk.txt",
+        "data/motions/sie/LICENSE",
+    ]
+    scan = _Scan()
+    members = ((name, b'{"Loop": "wrap", "Frames": []}') for name in names)
+    kept = [name for _, name, _ in _deepmimic_clips(members, None, scan)]
+    assert sorted(kept) == [
+        "data/motions/humanoid3d_walk.txt",
+        "data/motions/long/humanoid3d_long_walk1.txt",
+        "data/motions/sie/sie_humanoid3d_run_left00.txt",
+        "data/motions/sie/sie_humanoid3d_run_left01.txt",
+    ]
+    assert sorted(scan.provided_mirrors) == [names[0], names[2]]
+    assert scan.skipped_members == ["deepmimic:data/motions/sie/LICENSE"]

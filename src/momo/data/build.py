@@ -172,6 +172,7 @@ class _Scan:
 
     bandai_json: dict[str, tuple[str, str]] = field(default_factory=dict)
     skipped_members: list[str] = field(default_factory=list)
+    provided_mirrors: list[str] = field(default_factory=list)
 
 
 def _iter_source(
@@ -185,33 +186,52 @@ def _iter_source(
         raise FileNotFoundError(
             f"{archive} not found; pass --data with the folder holding bandai-namco/ and deepmimic/"
         )
-    labels = None
-    if source.startswith("bandai-namco-"):
-        dataset = int(source[-1])
-        labels = BandaiLabelSet.from_cfg(data_root / "bandai-namco" / f"cfg-{dataset}", dataset)
+    if source == "deepmimic":
+        yield from _deepmimic_clips(iter_archive(archive, suffixes=()), limit, scan)
+        return
+    dataset = int(source[-1])
+    labels = BandaiLabelSet.from_cfg(data_root / "bandai-namco" / f"cfg-{dataset}", dataset)
     count = 0
     for name, data in iter_archive(archive, suffixes=()):
         stem = PurePosixPath(name).stem
-        if labels is not None:
-            if name.endswith(".json") and stem.startswith("dataset-"):
-                # The per-clip label file: {"content": i, "style": j} into cfg-N's lists.
-                indices = json.loads(data.decode("utf-8"))
-                scan.bandai_json[stem] = labels.from_indices(
-                    int(indices["content"]), int(indices["style"])
-                )
-                continue
-            if not is_bandai_motion(name):
-                scan.skipped_members.append(f"{source}:{name}")
-                continue
-            label = parse_bandai_name(name, labels)
-        else:
-            if not is_deepmimic_motion(name):
-                scan.skipped_members.append(f"{source}:{name}")
-                continue
-            loop = json.loads(data.decode("utf-8")).get("Loop") == "wrap"
-            label = parse_deepmimic_name(name, loop=loop)
-        yield label, name, data
+        if name.endswith(".json") and stem.startswith("dataset-"):
+            # The per-clip label file: {"content": i, "style": j} into cfg-N's lists.
+            indices = json.loads(data.decode("utf-8"))
+            scan.bandai_json[stem] = labels.from_indices(
+                int(indices["content"]), int(indices["style"])
+            )
+            continue
+        if not is_bandai_motion(name):
+            scan.skipped_members.append(f"{source}:{name}")
+            continue
+        yield parse_bandai_name(name, labels), name, data
         count += 1
+        if limit is not None and count >= limit:
+            return
+
+
+def _deepmimic_clips(
+    members: Iterator[tuple[str, bytes]], limit: int | None, scan: _Scan
+) -> Iterator[tuple[ClipLabel, str, bytes]]:
+    """DeepMimic's humanoid clips, one per group.
+
+    The archive ships left/right mirrored copies of some captures (``long/*_mirror`` and the SIE
+    left/right and forward pairs, grouped in `momo.data.labels`). The pipeline mirrors every
+    clip itself, so only the first member of each group (by name) is kept; the others would
+    count the same capture twice.
+    """
+    clips: dict[str, list[tuple[ClipLabel, str, bytes]]] = {}
+    for name, data in members:
+        if not is_deepmimic_motion(name):
+            scan.skipped_members.append(f"deepmimic:{name}")
+            continue
+        loop = json.loads(data.decode("utf-8")).get("Loop") == "wrap"
+        label = parse_deepmimic_name(name, loop=loop)
+        clips.setdefault(label.group, []).append((label, name, data))
+    for count, group in enumerate(sorted(clips), start=1):
+        first, *copies = sorted(clips[group], key=lambda item: item[1])
+        scan.provided_mirrors.extend(name for _, name, _ in copies)
+        yield first
         if limit is not None and count >= limit:
             return
 
@@ -261,6 +281,11 @@ def import_clips(
         )
     if mismatched:
         logger.warning("%d clips' names disagree with their JSON labels", len(mismatched))
+    if scan.provided_mirrors:
+        notes.append(
+            f"{len(scan.provided_mirrors)} DeepMimic clips are mirrored copies of others in the "
+            "archive and were skipped (every clip is mirrored by the pipeline itself)"
+        )
     if scan.skipped_members:
         notes.append(
             f"{len(scan.skipped_members)} archive members are not motion clips and were skipped"
