@@ -69,3 +69,11 @@ def test_test_split_and_no_windows() -> None:
     assert {cache.clips[int(r)].split for r in test.windows.clip} == {TEST}
     with pytest.raises(MomoError, match="no clip"):
         TrainingSet(cache, min_frames=150, max_frames=160)
+
+
+def test_iter_batches_draws_fresh_batches() -> None:
+    data = TrainingSet(synthetic_cache(num_clips=8, max_frames=200))
+    batches = data.iter_batches(3, np.random.default_rng(0))
+    first, second = next(batches), next(batches)
+    assert first.x0.shape[0] == second.x0.shape[0] == 3
+    assert first.x0.shape != second.x0.shape or not torch.equal(first.x0, second.x0)

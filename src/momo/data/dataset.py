@@ -8,7 +8,7 @@ once per unique caption when the cache was built), so no text encoder runs while
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -116,6 +116,11 @@ class TrainingSet:
         gather = np.where(mask, starts[:, None] + positions[None, :], 0)
         tokens = self._tokens[torch.from_numpy(gather)] * torch.from_numpy(mask)[..., None]
         return TextEmbedding(tokens, torch.from_numpy(mask), self._pooled[torch.from_numpy(ids)])
+
+    def iter_batches(self, batch_size: int, rng: np.random.Generator) -> Iterator[MotionBatch]:
+        """Endless batches (see :meth:`sample_batch`), each with its own random crop length."""
+        while True:
+            yield self.sample_batch(batch_size, rng)
 
     def sample_batch(
         self, batch_size: int, rng: np.random.Generator, crop_frames: int | None = None
