@@ -73,7 +73,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "file, else 120)",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: random)")
-    parser.add_argument("--device", default="cpu", help="torch device: cpu or cuda (default cpu)")
+    parser.add_argument(
+        "--device", default="cpu", metavar="cpu|cuda", help="torch device (default cpu)"
+    )
     parser.add_argument(
         "--crop", action="store_true",
         help="keep the first frames of motion files longer than the model supports (196 for the "

@@ -10,13 +10,13 @@
 5. DDIM sampling of the whole batch; at transfer steps the mixed-attention processor is
    installed on the transfer layers for the conditional forward only (unconditional guidance
    copies run plain) and removed after.
+6. Assign the leader's root rotation (feature 0) to every output, cut each row to its length.
 
 Only what is needed is computed: output rows never project their own queries/keys/values in a
 mixing layer (their attention reads the leader's queries and the followers' keys/values
 computed for those rows anyway), unconditional guidance copies exist only for rows whose scale
 is not 1, their cross-attention is a constant (`ConstantMemoryCrossAttention`), attention runs
 without a mask when no row is padded, and prompts are encoded once.
-6. Assign the leader's root rotation (feature 0) to every output, cut each row to its length.
 """
 
 from __future__ import annotations
@@ -196,9 +196,9 @@ def _input_noise(
     nfeats: int,
     generator: torch.Generator,
 ) -> tuple[Tensor, list[list[Tensor]]]:
-    """Initial noise of the input rows: (leader ``[T, F]``, followers ``[F][k]``), CPU float32.
+    """Initial noise of the input rows: (leader ``[T, F]``, followers ``[F][k]``), on the CPU.
 
-    Seeded noise is drawn once for every input row in layout order; given noise replaces the
+    Seeded noise (float32, so a seed gives the same motions in any dtype) is drawn once for every input row in layout order; given noise replaces the
     leader's and the followers' rows (``[1 + F]``: the first copy of each follower, the other
     copies keep their seeded draw; ``[1 + F * k]``: every copy).
     """
@@ -224,10 +224,11 @@ def _input_noise(
         )
     if not bool(torch.isfinite(noise).all()):
         raise TransferError("noise contains NaN or Inf")
-    given = list(noise.detach().to(device="cpu", dtype=torch.float32))
+    given = list(noise.detach().cpu())  # kept in its dtype (float64 noise stays exact)
     if len(given) == per_copy:
         return layout.split_inputs(given)
-    return given[0], [[given[1 + j], *copies[1:]] for j, copies in enumerate(followers)]
+    leader, first_copies = TransferLayout(layout.num_followers).split_inputs(given)
+    return leader, [[first[0], *copies[1:]] for first, copies in zip(first_copies, followers)]
 
 
 def _invert(
