@@ -88,6 +88,11 @@ def _caption(motion: Motion) -> str:
     return motion.text or ""
 
 
+def _describe(row: Motion, given: Motion | None) -> str:
+    """A title: the caption, else the name of the motion as given (e.g. its file), else the row."""
+    return row.text or (given.name if given is not None and given.name else None) or str(row.name)
+
+
 @dataclass(frozen=True, eq=False)
 class TransferResult:
     """What `momo.transfer` returns.
@@ -239,9 +244,13 @@ class TransferResult:
             from momo.io.render import render_motions
 
             split = self.layout.split(list(zip(rows, joints)))
+            leader_name = _describe(self.leader, self.leader_input)
+            follower_names = [
+                _describe(m, given) for m, given in zip(self.followers, self.follower_inputs)
+            ]
             panels = [split.leader] + split.outputs
-            titles = [f"leader: {_caption(self.leader) or self.leader.name}"] + [
-                f"output {j + 1}: {_caption(m) or m.name}" for j, (m, _) in enumerate(split.outputs)
+            titles = [f"leader: {leader_name}"] + [
+                f"output {j + 1}: {name}" for j, name in enumerate(follower_names)
             ]
             render_motions(
                 [j for _, j in panels], target(TRANSFER_VIDEO), titles=titles, overwrite=overwrite
@@ -250,9 +259,9 @@ class TransferResult:
             follower_titles = [
                 f"follower {j + 1}"
                 + (f" copy {c + 1}" if self.layout.follower_copies > 1 else "")
-                + f": {_caption(m) or m.name}"
+                + f": {follower_names[j]}"
                 for j, copies in enumerate(split.followers)
-                for c, (m, _) in enumerate(copies)
+                for c in range(len(copies))
             ]
             render_motions(
                 [j for _, j in follower_panels],
