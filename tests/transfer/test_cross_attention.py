@@ -42,9 +42,9 @@ def test_matches_plain_cross_attention(attn, masked):
     assert torch.allclose(fast[0], fast[0, :1].expand(7, -1))
 
 
-def test_all_constant_and_none_constant(attn):
+def test_all_constant_none_constant_and_a_constant_suffix(attn):
     hidden = torch.randn(2, 3, 16, dtype=torch.float64)
-    for constant in ([True, True], [False, False]):
+    for constant in ([True, True], [False, False], [False, True], [True, False]):
         memory = _memory(2, 4, constant)
         with torch.no_grad():
             fast = ConstantMemoryCrossAttention()(attn, hidden, context=memory)

@@ -52,6 +52,8 @@ def test_mixing_indices_skip_output_rows_and_keep_extra_rows_plain():
     assert idx.follower_rows.tolist() == [[1, 2], [3, 4]]
     assert idx.plain[idx.followers_in_plain].tolist() == [[1, 2], [3, 4]]
     assert int(idx.plain[idx.leader_in_plain]) == 0
+    assert not idx.outputs_last
+    assert layout.mixing_indices(7, "cpu").outputs_last
     assert layout.mixing_indices(10, "cpu") is idx  # cached per batch size and device
     with pytest.raises(ValueError):
         layout.mixing_indices(6, "cpu")

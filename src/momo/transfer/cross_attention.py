@@ -41,13 +41,19 @@ class ConstantMemoryCrossAttention:
             constant &= key_mask.any(dim=1)  # a row without any key keeps the plain result
         if not bool(constant.any()):
             return self._plain(attn, hidden_states, key_mask, context)
-        out = hidden_states.new_empty(batch, tokens, width)
         rows = torch.nonzero(constant).flatten()
         _, value = attn.project_kv(context.index_select(0, rows)[:, :1])  # [R, H, 1, e]
         single = attn.project_out(rearrange(value, "r h one e -> r one (h e)"))  # [R, 1, d]
-        out.index_copy_(0, rows, single.expand(-1, tokens, -1))
         others = torch.nonzero(~constant).flatten()
-        if others.numel():
+        count = others.numel()
+        if count and bool(constant[count:].all()):
+            # Guidance puts the unconditional copies last: slices, no gathers.
+            mask = None if key_mask is None else key_mask[:count]
+            plain = self._plain(attn, hidden_states[:count], mask, context[:count])
+            return torch.cat([plain, single.expand(-1, tokens, -1)])
+        out = hidden_states.new_empty(batch, tokens, width)
+        out.index_copy_(0, rows, single.expand(-1, tokens, -1))
+        if count:
             mask = None if key_mask is None else key_mask.index_select(0, others)
             plain = self._plain(
                 attn,

@@ -59,6 +59,8 @@ class MixingIndices:
         followers_in_plain: LongTensor ``[F, k]``: positions of each follower's copies in ``plain``.
         follower_rows: LongTensor ``[F, k]``: the follower copies' rows in the batch.
         outputs: LongTensor ``[F]``: the output rows in the batch (output j pairs with follower j).
+        outputs_last: True when the output rows are the batch's last rows (no extra rows), so
+            the plain rows are the slice ``[:P]``.
     """
 
     batch_size: int
@@ -67,6 +69,7 @@ class MixingIndices:
     followers_in_plain: Tensor
     follower_rows: Tensor
     outputs: Tensor
+    outputs_last: bool
 
 
 @dataclass(frozen=True)
@@ -240,6 +243,7 @@ class TransferLayout:
             followers_in_plain=long([[position[r] for r in rows] for rows in followers]),
             follower_rows=long(followers),
             outputs=long(outputs),
+            outputs_last=outputs == list(range(batch_size - len(outputs), batch_size)),
         )
         self._cache[key] = indices
         return indices

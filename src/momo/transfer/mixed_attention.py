@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import torch
 from einops import rearrange
 from torch import Tensor
 
@@ -56,8 +57,13 @@ class MixedAttentionProcessor:
         idx = self.layout.mixing_indices(batch, hidden_states.device)
 
         # Plain rows: one projection, one attention.
-        plain_states = hidden_states.index_select(0, idx.plain)
-        plain_mask = None if key_mask is None else key_mask.index_select(0, idx.plain)
+        if idx.outputs_last:  # plain rows are a prefix: a view, no gather
+            count = idx.plain.numel()
+            plain_states = hidden_states[:count]
+            plain_mask = None if key_mask is None else key_mask[:count]
+        else:
+            plain_states = hidden_states.index_select(0, idx.plain)
+            plain_mask = None if key_mask is None else key_mask.index_select(0, idx.plain)
         q, k, v = attn.project_qkv(plain_states)  # [P, H, N, e]
         plain_out = attn.attend(q, k, v, plain_mask)  # [P, N, d]
 
@@ -72,6 +78,8 @@ class MixedAttentionProcessor:
         q_leader = q[idx.leader_in_plain : idx.leader_in_plain + 1]
         mixed_out = attn.attend(q_leader.expand(followers, -1, -1, -1), k_f, v_f, mask_f)
 
+        if idx.outputs_last:
+            return attn.project_out(torch.cat([plain_out, mixed_out]))
         out = hidden_states.new_empty(batch, tokens, width)
         out.index_copy_(0, idx.plain, plain_out)
         out.index_copy_(0, idx.outputs, mixed_out)
