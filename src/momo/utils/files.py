@@ -40,12 +40,13 @@ def atomic_output(path: str | os.PathLike[str], *, overwrite: bool = False) -> I
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
-    # mkstemp creates the file 0600; give the output the permissions a plain open() would.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
     try:
         yield tmp
+        # mkstemp creates 0600 (and some writers replace the file): give the output the
+        # permissions a plain open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         if not overwrite and path.exists():
             raise OutputExistsError(f"{path} appeared while it was being written; not replacing it")
         os.replace(tmp, path)
