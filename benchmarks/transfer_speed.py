@@ -181,7 +181,10 @@ def main() -> None:
         print()
         print("| mode | seconds | transfers / min | peak RSS MB |")
         print("|---|---:|---:|---:|")
-        for name, r in (("batched (1 call, 16 followers)", batched), ("one by one (16 calls)", single)):
+        for name, r in (
+            ("batched (1 call, 16 followers)", batched),
+            ("one by one (16 calls)", single),
+        ):
             print(
                 f"| {name} | {r['seconds']:.1f} | {16 * 60 / r['seconds']:.1f} | "
                 f"{r['rss_peak_mb']:.0f} |"

@@ -16,7 +16,16 @@ from momo import __version__
 from momo.errors import MomoError
 
 # Subcommand modules under momo.cli, in the order `momo --help` lists them.
-SUBCOMMANDS: tuple[str, ...] = ("data", "train", "convert", "render", "info", "analyze", "generate", "transfer")
+SUBCOMMANDS: tuple[str, ...] = (
+    "transfer",
+    "generate",
+    "analyze",
+    "convert",
+    "render",
+    "info",
+    "data",
+    "train",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
