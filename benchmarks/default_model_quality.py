@@ -22,7 +22,8 @@ to a JSON file (``--out``; default under the momo cache directory, outside the r
    output = follower.
 
 Run: ``python benchmarks/default_model_quality.py --model /path/to/model [--num 200]
-[--pairs 100] [--threads 2]``. About 10 minutes on 2 CPU threads with a 6 x 192 model.
+[--pairs 100] [--threads 2]``. With a 6 x 192 model on 2 CPU threads: about 2 min to train
+the classifier (first run only; it is cached), 5 min of generation and 3.5 min of transfer.
 """
 
 from __future__ import annotations
@@ -102,19 +103,19 @@ def _joints(features: Sequence[np.ndarray]) -> list[np.ndarray]:
     return [np.asarray(features_to_joints(np.asarray(f, dtype=np.float64))) for f in features]
 
 
-def _accuracy(predicted: Sequence[str], truth: Sequence[str], vocabulary: Sequence[str]) -> dict:
+def _accuracy(
+    predicted: Sequence[str], truth: Sequence[str], vocabulary: Sequence[str]
+) -> dict[str, Any]:
     from momo.evaluation.classifier import label_accuracy
 
     value, n = label_accuracy(predicted, truth, vocabulary)
     return {"accuracy": value, "count": n}
 
 
-def _fmt(value: float, digits: int = 3) -> str:
-    return (
-        "n/a"
-        if value is None or (isinstance(value, float) and math.isnan(value))
-        else (f"{value:.{digits}f}")
-    )
+def _fmt(value: float | None, digits: int = 3) -> str:
+    if value is None or math.isnan(value):
+        return "n/a"
+    return f"{value:.{digits}f}"
 
 
 # ---------------------------------------------------------------------------------------------
