@@ -507,7 +507,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", default="default", help="'default' or a model directory")
     parser.add_argument("--cache", help="training-data cache (default: momo's default path)")
     parser.add_argument("--classifier-dir", help="where the classifier is kept (default: cache)")
-    parser.add_argument("--classifier-epochs", type=int, default=8)
+    parser.add_argument("--classifier-epochs", type=int, default=8, help="(cached by setting)")
     parser.add_argument("--num", type=int, default=200, help="held-out clips to generate from")
     parser.add_argument("--pairs", type=int, default=100, help="real transfer pairs")
     parser.add_argument("--followers-per-leader", type=int, default=5)

@@ -87,7 +87,7 @@ class ClassifierConfig:
     num_blocks: int = 3
     kernel_size: int = 5
     dropout: float = 0.1
-    epochs: int = 12
+    epochs: int = 8
     batch_size: int = 64
     learning_rate: float = 2e-3
     weight_decay: float = 1e-4
