@@ -162,10 +162,10 @@ def main() -> None:
         r = _child(case, args)
         ref_s, ref_mb = REFERENCE[case]
         tgt_s, tgt_mb = TARGET[case]
-        label = {
-            "real": f"real/real (inversion {r['inversion_seconds']:.1f} s)",
-            "text": "text/text, guidance 2.5",
-        }[case]
+        if case == "real":
+            label = f"real/real (inversion {r['inversion_seconds']:.1f} s)"
+        else:
+            label = "text/text, guidance 2.5"
         print(
             f"| {label} | {r['seconds']:.1f} | {ref_s:.1f} | {tgt_s:.1f} | "
             f"{ref_s / r['seconds']:.2f}x | {r['rss_peak_mb']:.0f} | {tgt_mb:.0f} |"
