@@ -42,6 +42,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _flush_denormals() -> None:
+    """Treat denormal floats as zero for this CLI process.
+
+    Inverting an unusual motion can drive activations to extremes whose softmax and GELU
+    results underflow into denormals, which make CPU kernels several times slower (measured:
+    a 165-frame inversion took 58 s instead of 18 s). Process-wide state, so it is set here at
+    the edge, never in library code.
+    """
+    import torch
+
+    torch.set_flush_denormal(True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (2 for any error the user can fix)."""
     parser = build_parser()
@@ -53,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    _flush_denormals()
     try:
         return int(args.func(args) or 0)
     except (
