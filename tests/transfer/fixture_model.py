@@ -9,10 +9,10 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from models.parity_helpers import fixture_denoiser
 from momo.diffusion.schedules import NoiseSchedule
 from momo.models.bundle import MotionDiffusionModel
-from momo.models.config import DenoiserConfig, DiffusionConfig, ModelConfig
-from momo.models.mdm import MotionDenoiser
+from momo.models.config import DiffusionConfig, ModelConfig
 from momo.models.text_encoders import TextEmbedding
 from momo.motion.motion import Motion
 from momo.motion.normalization import Normalizer
@@ -54,31 +54,15 @@ class FixtureEncoder:
 
 def fixture_model(data: dict[str, Any]) -> MotionDiffusionModel:
     """The fixture's network, schedule, normalisation and prompts, in float64."""
-    c, sd = data["config"], data["state_dict"]
-    config = DenoiserConfig(
-        arch=c["arch"],
-        emb_trans_dec=c["emb_trans_dec"],
-        num_layers=c["num_layers"],
-        latent_dim=c["latent_dim"],
-        ff_size=c["ff_size"],
-        num_heads=c["num_heads"],
-        dropout=c["dropout"],
-        nfeats=c["njoints"] * c["nfeats"],
-        text_token_dim=c["bert_dim"],
-        text_pooled_dim=c["clip_dim"],
-        mask_frames=True,
-        cond_mask_prob=c["cond_mask_prob"],
-        activation=c["activation"],
-        max_positions=sd["sequence_pos_encoder.pe"].shape[0],
-    )
-    denoiser = MotionDenoiser(config)
-    denoiser.load_state_dict(sd, strict=True)
-    denoiser = denoiser.double().eval()
+    c = data["config"]
+    denoiser = fixture_denoiser(data)
     steps = c["diffusion_steps"]
     normalizer = Normalizer(
         data["source_motion"]["mean"].numpy(), data["source_motion"]["std"].numpy()
     )
-    model_config = ModelConfig(config, DiffusionConfig(steps, c["noise_schedule"]), "fixture")
+    model_config = ModelConfig(
+        denoiser.config, DiffusionConfig(steps, c["noise_schedule"]), "fixture"
+    )
     schedule = NoiseSchedule.from_name(c["noise_schedule"], steps)
     return MotionDiffusionModel(denoiser, schedule, normalizer, FixtureEncoder(data), model_config)
 
