@@ -293,8 +293,10 @@ def transfer_section(
     followers_per_leader: int,
     crop: int,
     seed: int,
+    options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Transfer on real held-out pairs, with the two baselines."""
+    """Transfer on real held-out pairs, with the two baselines (``options``: extra keyword
+    arguments of `momo.transfer`, e.g. ``reuse_inversion``)."""
     from momo.evaluation.metrics import transfer_metrics
     from momo.motion.motion import Motion
     from momo.transfer.pipeline import transfer
@@ -314,9 +316,11 @@ def transfer_section(
             [Motion(f.features, text=f.caption, name=f.name) for f, _ in followers],
             seed=seed + i,
             progress=False,
+            **(options or {}),
         )
         if not config:
-            config = {k: result.config[k] for k in ("layers", "steps", "guidance_scale", "seed")}
+            keys = ("layers", "steps", "guidance_scale", "seed", "num_steps", "reuse_inversion")
+            config = {k: result.config[k] for k in keys}
             config["steps"] = [min(config["steps"]), max(config["steps"])]
         for (follower, kind), output, values in zip(followers, result.outputs, result.metrics()):
             outputs.append(output.features)
@@ -384,6 +388,25 @@ def transfer_section(
     }
 
 
+def parse_variant(name: str) -> dict[str, Any]:
+    """Transfer options of a variant name: ``exact``, ``reuse_inversion``, ``steps<N>`` or a
+    ``+``-joined combination (e.g. ``reuse_inversion+steps50``)."""
+    options: dict[str, Any] = {}
+    for part in name.split("+"):
+        if part == "exact":
+            continue
+        if part == "reuse_inversion":
+            options["reuse_inversion"] = True
+        elif part.startswith("steps") and part[5:].isdigit():
+            options["num_steps"] = int(part[5:])
+        else:
+            raise ValueError(
+                f"unknown transfer variant {part!r}: use exact, reuse_inversion, steps<N> or a "
+                "'+' combination"
+            )
+    return options
+
+
 def _summarise(values: Sequence[dict[str, Any]]) -> dict[str, float]:
     keys = [k for k, v in values[0].items() if isinstance(v, float)]
     out = {}
@@ -418,7 +441,20 @@ def print_tables(report: dict[str, Any]) -> None:
             f"| {head} | {len(c[head + '_labels'])} | {_fmt(c[head]['accuracy'])} | "
             f"{c[head]['count']} | {_fmt(c['chance_' + head])} |"
         )
-    g = report["generation"]
+    if "generation" in report:
+        _print_generation(report["generation"])
+    if "transfer" in report:
+        _print_transfer(report["transfer"])
+    _print_variants(report)
+    times = report["seconds"]
+    print(
+        "\nTime: "
+        + ", ".join(f"{k} {v:.0f} s" for k, v in times.items())
+        + f" ({report['settings']['threads']} CPU threads)"
+    )
+
+
+def _print_generation(g: dict[str, Any]) -> None:
     print(
         f"\n### Generation from held-out captions ({g['num']} clips, mean "
         f"{g['mean_frames']:.0f} frames, guidance {g['guidance_scale']}, {g['sampler']})\n"
@@ -435,7 +471,9 @@ def print_tables(report: dict[str, Any]) -> None:
             f"{_fmt(row['foot_skating_ratio'])} | {_fmt(row['jitter'], 2)} | "
             f"{row['root_height_mean']:.3f} ± {row['root_height_std']:.3f} |"
         )
-    t = report["transfer"]
+
+
+def _print_transfer(t: dict[str, Any]) -> None:
     cfg = t["transfer_config"]
     print(
         f"\n### Transfer on real held-out pairs ({t['pairs']} pairs, {t['leaders']} leaders, "
@@ -482,12 +520,27 @@ def print_tables(report: dict[str, Any]) -> None:
                 f"{PAPER_REAL['follower_rotation_similarity']} | "
                 f"{PAPER_REAL['follower_position_similarity']} | | | |"
             )
-    times = report["seconds"]
+
+
+def _print_variants(report: dict[str, Any]) -> None:
+    variants = report.get("transfer_variants", {})
+    if len(variants) < 2:
+        return
+    print("\nTransfer variants (all pairs, MoMo transfer rows):\n")
     print(
-        "\nTime: "
-        + ", ".join(f"{k} {v:.0f} s" for k, v in times.items())
-        + f" ({report['settings']['threads']} CPU threads)"
+        "| variant | seconds | leader foot contact ↑ | follower rotation ↑ | "
+        "follower position ↑ | root-path dist. to leader (m) ↓ | content acc (leader) ↑ | "
+        "style acc (follower) ↑ |"
     )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, t in variants.items():
+        s = t["summary"]["all"]["momo"]
+        print(
+            f"| {name} | {t['seconds']:.0f} | {_fmt(s['leader_foot_contact'])} | "
+            f"{_fmt(s['follower_rotation_similarity'])} | "
+            f"{_fmt(s['follower_position_similarity'])} | {_fmt(s['leader_root_distance'])} | "
+            f"{_fmt(s['content_is_leaders'])} | {_fmt(s['style_is_followers'])} |"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -517,6 +570,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", help="JSON report path (default: under the momo cache dir)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    parser.add_argument(
+        "--variants",
+        default="exact",
+        help="comma-separated transfer variants: exact, reuse_inversion, steps<N>, or '+' "
+        "combinations (the first one gets the full tables)",
+    )
+    parser.add_argument("--skip-generation", action="store_true", help="only classifier + transfer")
     parser.add_argument(
         "--allow-data-mismatch",
         action="store_true",
@@ -560,20 +620,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     report["classifier"]["train_seconds"] = classifier.info.get("train_seconds")
     seconds["classifier"] = time.perf_counter() - step
 
-    step = time.perf_counter()
-    report["generation"] = generation_section(
-        model, cache, classifier, num=args.num, frame_limit=frame_limit,
-        batch_size=args.batch_size, seed=args.seed,
-    )  # fmt: skip
-    seconds["generation"] = time.perf_counter() - step
+    variants = {name: parse_variant(name) for name in args.variants.split(",") if name}
+    if not args.skip_generation:
+        step = time.perf_counter()
+        report["generation"] = generation_section(
+            model, cache, classifier, num=args.num, frame_limit=frame_limit,
+            batch_size=args.batch_size, seed=args.seed,
+        )  # fmt: skip
+        seconds["generation"] = time.perf_counter() - step
 
-    step = time.perf_counter()
-    report["transfer"] = transfer_section(
-        model, cache, classifier, pairs=args.pairs,
-        followers_per_leader=args.followers_per_leader, crop=min(args.crop, frame_limit),
-        seed=args.seed,
-    )  # fmt: skip
-    seconds["transfer"] = time.perf_counter() - step
+    report["transfer_variants"] = {}
+    for name, options in variants.items():
+        step = time.perf_counter()
+        report["transfer_variants"][name] = transfer_section(
+            model, cache, classifier, pairs=args.pairs,
+            followers_per_leader=args.followers_per_leader, crop=min(args.crop, frame_limit),
+            seed=args.seed, options=options,
+        )  # fmt: skip
+        seconds[f"transfer ({name})"] = time.perf_counter() - step
+    report["transfer"] = report["transfer_variants"][next(iter(variants))]
     seconds["total"] = time.perf_counter() - total
     report["seconds"] = seconds
     report["settings"] = {

@@ -11,6 +11,11 @@ Cases (each in a fresh process, so every peak RSS is its own):
 - real: real leader and real follower, i.e. DDIM inversion of the two motions, then transfer
   (guidance 1); the reference takes 33.7 s (13.4 s inversion + 20.3 s sampling) at ~510 MB;
 - text: leader and follower generated from prompts, guidance 2.5; the reference takes 40.4 s;
+- the same two with momo's speed options, which change the result (their effect on quality is
+  measured by ``benchmarks/default_model_quality.py --variants``): ``reuse`` =
+  ``reuse_inversion=True`` (real motions: the leader's and follower's attention comes from the
+  inversion, only the output is sampled), ``steps50`` = ``num_steps=50`` (respaced DDIM), and
+  both;
 - throughput: 16 real-motion transfers sharing one leader, batched (one call, 16 followers) vs
   one by one (16 calls); with ``--throughput-steps`` diffusion steps (default 10: the per-step
   cost does not depend on the number of steps, so the ratio holds for 100).
@@ -41,6 +46,19 @@ import torch
 REFERENCE = {"real": (33.7, 510.0), "text": (40.4, 510.0)}
 TARGET = {"real": (20.0, 600.0), "text": (24.0, 600.0)}
 FRAMES = 196
+#: case -> (real or text, options of momo.transfer, table label)
+CASES = {
+    "real": ("real", {}, "real/real, exact"),
+    "real-reuse": ("real", {"reuse_inversion": True}, "real/real, reuse_inversion"),
+    "real-steps50": ("real", {"num_steps": 50}, "real/real, num_steps=50"),
+    "real-reuse-steps50": (
+        "real",
+        {"reuse_inversion": True, "num_steps": 50},
+        "real/real, reuse_inversion + num_steps=50",
+    ),
+    "text": ("text", {}, "text/text (guidance 2.5), exact"),
+    "text-steps50": ("text", {"num_steps": 50}, "text/text (guidance 2.5), num_steps=50"),
+}
 
 
 class StubEncoder:
@@ -115,19 +133,25 @@ def run_case(case: str, threads: int, throughput_steps: int, repeats: int = 1) -
             runs.append((time.perf_counter() - wall, time.process_time() - cpu))
         return min(runs)
 
-    if case == "real":
-        result["seconds"], result["cpu_seconds"] = timed(
-            lambda: transfer(model, leader, followers[:1], progress=False)
-        )
-        result["inversion_seconds"], _ = timed(
-            lambda: invert(model, [leader, followers[0]], progress=False)
-        )
-    elif case == "text":
-        result["seconds"], result["cpu_seconds"] = timed(
-            lambda: transfer(
-                model, leader.text, [followers[0].text], num_frames=FRAMES, progress=False, seed=0
+    if case in CASES:
+        kind, options, _ = CASES[case]
+        if kind == "real":
+            result["seconds"], result["cpu_seconds"] = timed(
+                lambda: transfer(model, leader, followers[:1], progress=False, **options)
             )
-        )
+            result["inversion_seconds"], _ = timed(
+                lambda: invert(
+                    model, [leader, followers[0]], num_steps=options.get("num_steps"),
+                    progress=False,
+                )
+            )  # fmt: skip
+        else:
+            result["seconds"], result["cpu_seconds"] = timed(
+                lambda: transfer(
+                    model, leader.text, [followers[0].text], num_frames=FRAMES, progress=False,
+                    seed=0, **options,
+                )
+            )  # fmt: skip
     elif case == "throughput-batched":
         result["seconds"], result["cpu_seconds"] = timed(
             lambda: transfer(model, leader, followers, progress=False)
@@ -154,7 +178,11 @@ def _child(case: str, args: argparse.Namespace) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--cases", default="real,text,throughput")
+    parser.add_argument(
+        "--cases",
+        default=",".join([*CASES, "throughput"]),
+        help=f"comma-separated, from {', '.join([*CASES, 'throughput'])}",
+    )
     parser.add_argument("--throughput-steps", type=int, default=10)
     parser.add_argument(
         "--repeats", type=int, default=1, help="runs per case; the fastest is reported"
@@ -176,16 +204,14 @@ def main() -> None:
         "| load before |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for case in ("real", "text"):
+    for case, (kind, _, label) in CASES.items():
         if case not in cases:
             continue
         r = _child(case, args)
-        ref_s, ref_mb = REFERENCE[case]
-        tgt_s, tgt_mb = TARGET[case]
-        if case == "real":
-            label = f"real/real (inversion {r['inversion_seconds']:.1f} s)"
-        else:
-            label = "text/text, guidance 2.5"
+        ref_s, ref_mb = REFERENCE[kind]
+        tgt_s, tgt_mb = TARGET[kind]
+        if kind == "real":
+            label = f"{label} (inversion {r['inversion_seconds']:.1f} s)"
         print(
             f"| {label} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | {ref_s:.1f} | "
             f"{tgt_s:.1f} | {ref_s / r['seconds']:.2f}x | {r['rss_peak_mb']:.0f} | {tgt_mb:.0f} "

@@ -111,9 +111,23 @@ def test_text_transfer_with_videos_and_copies(run_cli, checkpoint, tmp_path):
         assert (out / name).is_file(), name
 
 
+def test_fast_modes(run_cli, checkpoint, walk, tmp_path):
+    out = tmp_path / "out"
+    status, _, stderr = run_cli(
+        "transfer", "--leader", walk, "--follower", walk, "--out", out, "--model", checkpoint,
+        "--seed", "3", "--sampling-steps", "5", "--reuse-inversion", "--no-video",
+    )  # fmt: skip
+    assert status == 0, stderr
+    config = json.loads((out / "config.json").read_text())
+    assert config["num_steps"] == 5 and config["reuse_inversion"] is True
+    assert np.load(out / "output_0.npy").shape == (39, 263)
+
+
 @pytest.mark.parametrize(
     ("extra", "fragments"),
     [(["--layers", "1:9"], ["--layers", "outside 0..2"]),
+     (["--sampling-steps", "11"], ["num_steps must be an integer in 1..10"]),
+     (["--reuse-inversion"], ["reuse_inversion needs a real leader"]),
      (["--steps", "3:1"], ["--steps", "before"]),
      (["--follower-copies", "0"], ["--follower-copies must be >= 1"]),
      (["--frames", "500"], ["exceeds the model's limit of 196"])],

@@ -3,12 +3,14 @@
     momo transfer --leader PATH|TEXT --follower PATH|TEXT [--follower ...] --out DIR
                   [--model default|CKPT] [--normalization DIR] [--layers A:B] [--steps A:B]
                   [--guidance S] [--follower-copies K] [--frames N] [--seed S]
-                  [--device cpu|cuda] [--overwrite] [--crop] [--no-video]
+                  [--sampling-steps N] [--reuse-inversion] [--device cpu|cuda]
+                  [--overwrite] [--crop] [--no-video]
 
 A ``--leader`` / ``--follower`` value that names an existing file is a motion file (any format
 `momo.load_motion` reads); anything else is a prompt. Spans are inclusive with negative numbers
 counting from the end (the reference's convention): ``--layers 1:-1`` is every layer but the
-first, ``--steps 10:90``; ``none`` disables mixing.
+first, ``--steps 10:90``; ``none`` disables mixing. ``--sampling-steps`` and
+``--reuse-inversion`` trade exactness for speed (see `momo.transfer`).
 """
 
 from __future__ import annotations
@@ -73,6 +75,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "file, else 120)",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: random)")
+    parser.add_argument(
+        "--sampling-steps", type=int, default=None, metavar="N",
+        help="DDIM steps of inversion and sampling, evenly respaced (default: all of the "
+        "model's timesteps, as the reference; fewer is faster and changes the result)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--reuse-inversion", action="store_true",
+        help="motion files only: take the leader's and followers' attention from their "
+        "inversion instead of denoising them again (~1.7x faster; outputs differ from the "
+        "reference's by the inversion's reconstruction error)",
+    )  # fmt: skip
     parser.add_argument(
         "--device", default="cpu", metavar="cpu|cuda", help="torch device (default cpu)"
     )
@@ -142,6 +155,8 @@ def run(args: argparse.Namespace) -> int:
         guidance_scale=args.guidance,
         follower_copies=args.follower_copies,
         seed=args.seed,
+        num_steps=args.sampling_steps,
+        reuse_inversion=args.reuse_inversion,
     )
     result.config["cli"] = {
         "leader": args.leader,

@@ -12,6 +12,10 @@
    copies run plain) and removed after.
 6. Assign the leader's root rotation (feature 0) to every output, cut each row to its length.
 
+With ``reuse_inversion`` (real motions only), steps 4-5 record the outputs' mixed attention
+while inverting and then sample the outputs alone (`momo.transfer.replay`); with ``num_steps``
+inversion and sampling run on evenly respaced timesteps.
+
 Only what is needed is computed: output rows never project their own queries/keys/values in a
 mixing layer (their attention reads the leader's queries and the followers' keys/values
 computed for those rows anyway), unconditional guidance copies exist only for rows whose scale
@@ -32,6 +36,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from momo.diffusion.ddim import DDIMScheduler
 from momo.diffusion.guidance import make_x0_predictor
 from momo.diffusion.inversion import ddim_invert
 from momo.diffusion.pipelines import DEFAULT_NUM_FRAMES, MAX_FRAMES
@@ -42,11 +47,18 @@ from momo.motion.motion import Motion
 from momo.transfer.cross_attention import ConstantMemoryCrossAttention
 from momo.transfer.layout import TransferLayout
 from momo.transfer.mixed_attention import mixing_processors
+from momo.transfer.replay import (
+    MixedAttentionStore,
+    recording_processors,
+    replay_processors,
+    storage_dtype,
+)
 from momo.transfer.result import TransferResult
 from momo.transfer.schedule import TransferSchedule
 
 if TYPE_CHECKING:
     from momo.models.bundle import MotionDiffusionModel
+    from momo.models.text_encoders import TextEmbedding
 
 logger = logging.getLogger(__name__)
 
@@ -235,10 +247,19 @@ def _invert(
     model: MotionDiffusionModel,
     motions: Sequence[Motion],
     num_frames: int,
-    reference_rounding: bool,
+    scheduler: DDIMScheduler,
     progress: bool,
-) -> Tensor:
-    """DDIM-invert real motions, each with its own text, no guidance: ``[n, num_frames, 263]``."""
+    recording: tuple[TransferSchedule, MixedAttentionStore] | None = None,
+) -> tuple[Tensor, Tensor]:
+    """DDIM-invert real motions, each with its own text, no guidance.
+
+    With ``recording`` (the schedule and a store; motions = [leader, followers]), the
+    transfer layers record each output's mixed attention at the transfer steps
+    (`momo.transfer.replay`) without changing the inversion.
+
+    Returns:
+        (normalised clean motions, latents x_T), both ``[n, num_frames, 263]``.
+    """
     from momo.motion.batch import pad_features
 
     padded, mask = pad_features([m.features for m in motions], max_frames=num_frames)
@@ -250,8 +271,185 @@ def _invert(
         frame_mask = None  # nothing to mask: attention runs without a mask (same result)
     drop = torch.tensor([not t for t in texts], dtype=torch.bool, device=model.device)
     predict = make_x0_predictor(model.denoiser, model.encode_text(texts), frame_mask, 1.0, drop)
-    scheduler = model.scheduler(reference_rounding=reference_rounding)
-    return ddim_invert(predict, x0_t, scheduler, progress=progress)
+    if recording is not None:
+        schedule, store = recording
+        recorders = recording_processors(
+            model.denoiser.self_attention_modules(), schedule.layers, store
+        )
+        plain_predict = predict
+
+        def predict(x_t: Tensor, timestep: int) -> Tensor:
+            store.timestep = timestep if schedule.mixes_at(timestep) else None
+            if store.timestep is None:
+                return plain_predict(x_t, timestep)
+            with use_processors(recorders):
+                return plain_predict(x_t, timestep)
+
+    return x0_t, ddim_invert(predict, x0_t, scheduler, progress=progress)
+
+
+def _scheduler(
+    model: MotionDiffusionModel,
+    num_steps: Any,
+    reference_rounding: bool,
+    schedule: TransferSchedule,
+) -> DDIMScheduler:
+    """The DDIM scheduler of inversion and sampling; checks that some sampled step mixes."""
+    total = model.num_timesteps
+    if num_steps is not None and (
+        isinstance(num_steps, bool)
+        or not isinstance(num_steps, (int, np.integer))
+        or not 1 <= num_steps <= total
+    ):
+        raise TransferError(f"num_steps must be an integer in 1..{total}, got {num_steps!r}")
+    scheduler = model.scheduler(
+        None if num_steps is None else int(num_steps), reference_rounding=reference_rounding
+    )
+    mixes = any(schedule.mixes_at(t) for t in scheduler.timesteps)
+    if schedule.layers and schedule.steps and not mixes:
+        raise TransferError(
+            f"none of the {len(scheduler.timesteps)} sampled timesteps "
+            f"({_span(scheduler.timesteps)}) is a mixing step ({_span(schedule.steps)}); "
+            "choose steps among the sampled ones or sample more steps"
+        )
+    return scheduler
+
+
+def _span(values: Sequence[int]) -> str:
+    values = list(values)
+    if len(values) <= 6:
+        return ", ".join(map(str, values))
+    return f"{values[0]}, {values[1]}, ..., {values[-1]}"
+
+
+def _batched_transfer(
+    model: MotionDiffusionModel,
+    leader_in: TransferInput,
+    followers_in: Sequence[TransferInput],
+    layout: TransferLayout,
+    schedule: TransferSchedule,
+    scheduler: DDIMScheduler,
+    batch_frames: int,
+    text: TextEmbedding,
+    drop: Tensor,
+    frame_mask: Tensor | None,
+    scales: Sequence[float],
+    leader_noise: Tensor,
+    follower_noise: Sequence[Sequence[Tensor]],
+    progress: bool,
+) -> Tensor:
+    """MoMo as the reference runs it: leader, followers and outputs denoised in one batch.
+
+    Returns:
+        x0 of every row of the layout ``[R, batch_frames, 263]``.
+    """
+    denoiser = model.denoiser
+    real_inputs = [item for item in [leader_in, *followers_in] if item.is_real]
+    inverted: dict[int, Tensor] = {}
+    if real_inputs:
+        _, latents = _invert(
+            model,
+            [item.motion for item in real_inputs],  # type: ignore[misc]
+            batch_frames,
+            scheduler,
+            progress,
+        )
+        inverted = {id(item): latent for item, latent in zip(real_inputs, latents)}
+
+    def latent(item: TransferInput, drawn: Tensor) -> Tensor:
+        if item.is_real:
+            return inverted[id(item)]
+        return drawn.to(device=model.device, dtype=model.dtype)
+
+    leader_latent = latent(leader_in, leader_noise)
+    follower_latents = [
+        [latent(item, drawn) for drawn in follower_noise[j]] for j, item in enumerate(followers_in)
+    ]
+    x_T = torch.stack(
+        layout.arrange(leader_latent, follower_latents, lambda j: leader_latent, per_copy=True)
+    )
+
+    # 5. Sampling with mixed attention at the transfer steps.
+    predict = make_x0_predictor(denoiser, text, frame_mask, torch.tensor(scales), drop)
+    mixing = mixing_processors(denoiser.self_attention_modules(), schedule.layers, layout)
+
+    def predict_x0(x_t: Tensor, timestep: int) -> Tensor:
+        if schedule.mixes_at(timestep):
+            with use_processors(mixing):
+                return predict(x_t, timestep)
+        return predict(x_t, timestep)
+
+    return sample(predict_x0, x_T, scheduler, progress=progress)
+
+
+def _replayed_transfer(
+    model: MotionDiffusionModel,
+    leader_in: TransferInput,
+    followers_in: Sequence[TransferInput],
+    layout: TransferLayout,
+    schedule: TransferSchedule,
+    scheduler: DDIMScheduler,
+    batch_frames: int,
+    text: TextEmbedding,
+    drop: Tensor,
+    lengths: Sequence[int],
+    scales: Sequence[float],
+    progress: bool,
+) -> Tensor:
+    """MoMo with the inversion's attention (`momo.transfer.replay`): outputs sampled alone.
+
+    Follower copies of a real motion are identical, and attending to k identical copies of
+    keys/values equals attending to one, so each follower is recorded once.
+
+    Returns:
+        x0 of every row of the layout ``[R, batch_frames, 263]``: the leader's and followers'
+        rows are the real motions, normalised.
+    """
+    denoiser = model.denoiser
+    modules = denoiser.self_attention_modules()
+    store = MixedAttentionStore(storage_dtype(model.dtype))
+    motions = [item.motion for item in [leader_in, *followers_in]]
+    clean, latents = _invert(
+        model,
+        motions,  # type: ignore[arg-type]
+        batch_frames,
+        scheduler,
+        progress,
+        recording=(schedule, store),
+    )
+    logger.info("reuse_inversion: %.0f MB of recorded attention", store.nbytes / 2**20)
+
+    outputs = layout.output_rows
+    rows = torch.tensor(outputs, device=model.device)
+    out_frame_mask = None
+    if lengths[layout.leader_row] < batch_frames:
+        out_frame_mask = (
+            torch.arange(batch_frames, device=model.device)[None] < lengths[layout.leader_row]
+        ).expand(len(outputs), -1)
+    predict = make_x0_predictor(
+        denoiser,
+        text.index(rows.to(text.tokens.device)),
+        out_frame_mask,
+        torch.tensor([scales[r] for r in outputs]),
+        drop[rows],
+    )
+    replay = replay_processors(modules, schedule.layers, store)
+
+    def predict_x0(x_t: Tensor, timestep: int) -> Tensor:
+        store.timestep = timestep if schedule.mixes_at(timestep) else None
+        if store.timestep is None:
+            return predict(x_t, timestep)
+        with use_processors(replay):
+            return predict(x_t, timestep)
+
+    x_T = latents[:1].expand(len(outputs), -1, -1).clone()
+    sampled = sample(predict_x0, x_T, scheduler, progress=progress)
+    store.entries.clear()
+    follower_clean = [[clean[1 + j]] * layout.follower_copies for j in range(len(followers_in))]
+    outputs_x0 = list(sampled)
+    return torch.stack(
+        layout.arrange(clean[0], follower_clean, lambda j: outputs_x0[j], per_copy=True)
+    )
 
 
 def transfer(
@@ -269,6 +467,8 @@ def transfer(
     seed: int | None = None,
     progress: bool = True,
     reference_rounding: bool = False,
+    num_steps: int | None = None,
+    reuse_inversion: bool = False,
 ) -> TransferResult:
     """Transfer each follower's motifs onto the leader's outline (MoMo).
 
@@ -297,13 +497,24 @@ def transfer(
         progress: show progress bars.
         reference_rounding: round the DDIM coefficients to float32 as the reference does
             (default: keep them in float64; the two differ by up to ~3.5e-5).
+        num_steps: DDIM steps of inversion and sampling, evenly respaced over the model's
+            timesteps (default: all of them, as the reference). Fewer steps are proportionally
+            faster and change the result; mixing happens at the sampled timesteps that lie in
+            ``steps``.
+        reuse_inversion: real leader and real followers only: take the leader's and the
+            followers' attention at the transfer steps from their inversion instead of
+            denoising them again, and sample the outputs alone (`momo.transfer.replay`). About
+            1.7x faster for one follower; the outputs differ from the reference's by the
+            inversion's reconstruction drift, and the reported leader and followers are the
+            real motions themselves.
 
     Returns:
         A `TransferResult` with one output per follower.
 
     Raises:
         TransferError: no followers, a motion too long or too short, layers or steps out of
-            range, or malformed noise / guidance / copies.
+            range, no mixing step among the sampled timesteps, ``reuse_inversion`` with a prompt,
+            or malformed noise / guidance / copies / num_steps.
     """
     # 1. Inputs.
     limit = max_motion_frames(model)
@@ -317,6 +528,12 @@ def transfer(
     )
     layout = TransferLayout(len(followers_in), copies)
     generated_scale, output_scale = _guidance(guidance_scale, leader_in, followers_in)
+    scheduler = _scheduler(model, num_steps, reference_rounding, schedule)
+    if reuse_inversion and not all(item.is_real for item in [leader_in, *followers_in]):
+        raise TransferError(
+            "reuse_inversion needs a real leader and real followers (prompts have no inversion "
+            "to reuse); give motion files or leave it off"
+        )
 
     def row_scale(item: TransferInput) -> float:
         return 1.0 if item.is_real else generated_scale
@@ -364,56 +581,17 @@ def transfer(
         # 4. Initial latents.
         nfeats = denoiser.config.nfeats
         leader_noise, follower_noise = _input_noise(noise, layout, batch_frames, nfeats, generator)
-        real_inputs = [item for item in [leader_in, *followers_in] if item.is_real]
-        inverted: dict[int, Tensor] = {}
-        if real_inputs:
-            latents = _invert(
-                model,
-                [item.motion for item in real_inputs],
-                batch_frames,  # type: ignore[misc]
-                reference_rounding,
-                progress,
-            )
-            inverted = {id(item): latent for item, latent in zip(real_inputs, latents)}
-
-        def latent(item: TransferInput, drawn: Tensor) -> Tensor:
-            if item.is_real:
-                return inverted[id(item)]
-            return drawn.to(device=model.device, dtype=model.dtype)
-
-        leader_latent = latent(leader_in, leader_noise)
-        follower_latents = [
-            [latent(item, drawn) for drawn in follower_noise[j]]
-            for j, item in enumerate(followers_in)
-        ]
-        x_T = torch.stack(
-            layout.arrange(leader_latent, follower_latents, lambda j: leader_latent, per_copy=True)
-        )
-
-        # 5. Sampling with mixed attention at the transfer steps.
-        predict = make_x0_predictor(denoiser, text, frame_mask, torch.tensor(scales), drop)
-        mixing = mixing_processors(denoiser.self_attention_modules(), schedule.layers, layout)
-
-        def predict_x0(x_t: Tensor, timestep: int) -> Tensor:
-            if schedule.mixes_at(timestep):
-                with use_processors(mixing):
-                    return predict(x_t, timestep)
-            return predict(x_t, timestep)
-
-        logger.info(
-            "transfer: %d follower(s) x %d copies, layers %s, %d steps, guidance %s",
-            layout.num_followers,
-            copies,
-            list(schedule.layers),
-            len(schedule.steps),
-            scales,
-        )
-        x0 = sample(
-            predict_x0,
-            x_T,
-            model.scheduler(reference_rounding=reference_rounding),
-            progress=progress,
-        )
+        if reuse_inversion:
+            # 4-5 with the inversion's attention: only the outputs are sampled.
+            x0 = _replayed_transfer(
+                model, leader_in, followers_in, layout, schedule, scheduler, batch_frames,
+                text, drop, lengths, scales, progress,
+            )  # fmt: skip
+        else:
+            x0 = _batched_transfer(
+                model, leader_in, followers_in, layout, schedule, scheduler, batch_frames,
+                text, drop, frame_mask, scales, leader_noise, follower_noise, progress,
+            )  # fmt: skip
 
         # 6. Root rotation, lengths, motions.
         if assign_root_rotation:
@@ -438,6 +616,8 @@ def transfer(
         seed,
         noise is not None,
         reference_rounding,
+        scheduler,
+        reuse_inversion,
     )
     return TransferResult.from_rows(
         motions,
@@ -462,6 +642,8 @@ def _record(
     seed: int,
     noise_given: bool,
     reference_rounding: bool,
+    scheduler: DDIMScheduler,
+    reuse_inversion: bool,
 ) -> dict[str, Any]:
     """Every resolved parameter, JSON-ready (written as config.json)."""
     from momo import __version__
@@ -486,6 +668,7 @@ def _record(
         "row_lengths": list(lengths),
         "layers": list(schedule.layers),
         "steps": list(schedule.steps),
+        "mixing_timesteps": [int(t) for t in scheduler.timesteps if schedule.mixes_at(t)],
         "num_layers": schedule.num_layers,
         "num_timesteps": schedule.num_timesteps,
         "guidance_scale": {
@@ -501,6 +684,9 @@ def _record(
         "sampler": sampler,
         "eta": 0.0,
         "reference_rounding": reference_rounding,
+        "num_steps": len(scheduler.timesteps),
+        "sampled_timesteps": [int(t) for t in scheduler.timesteps],
+        "reuse_inversion": reuse_inversion,
         "inversion": {"text": "own caption", "guidance_scale": 1.0},
         "device": str(model.device),
         "dtype": str(model.dtype).removeprefix("torch."),
