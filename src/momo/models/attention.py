@@ -151,6 +151,44 @@ class Attention(nn.Module):
         """Output projection ``[B, N, d] -> [B, N, d]``."""
         return self.out_proj(x)
 
+    def plain(
+        self, hidden_states: Tensor, key_mask: Tensor | None = None, context: Tensor | None = None
+    ) -> Tensor:
+        """Standard multi-head attention of these rows ``[B, N, d]`` (what `SDPAProcessor`
+        computes), for processors that run some rows plainly."""
+        if context is None:
+            q, k, v = self.project_qkv(hidden_states)
+        else:
+            q = self.project_q(hidden_states)
+            k, v = self.project_kv(context)
+        return self.project_out(self.attend(q, k, v, key_mask))
+
+
+class SelfAttentionProcessor:
+    """Base of processors that only make sense on self-attention modules.
+
+    Subclasses implement `self_attention`; a call with a cross-attention memory is an error.
+    """
+
+    def __call__(
+        self,
+        attn: Attention,
+        hidden_states: Tensor,
+        *,
+        key_mask: Tensor | None = None,
+        context: Tensor | None = None,
+    ) -> Tensor:
+        """Attention block output ``[B, N, d]`` for layer input ``hidden_states`` ``[B, N, d]``."""
+        if context is not None:
+            raise ValueError(f"{type(self).__name__} is for self-attention, not cross-attention")
+        return self.self_attention(attn, hidden_states, key_mask)
+
+    def self_attention(
+        self, attn: Attention, hidden_states: Tensor, key_mask: Tensor | None
+    ) -> Tensor:
+        """The block output ``[B, N, d]``; ``key_mask`` bool ``[B, N]`` (True = real) or None."""
+        raise NotImplementedError
+
 
 class SDPAProcessor:
     """Plain attention through `torch.nn.functional.scaled_dot_product_attention`."""
@@ -164,12 +202,7 @@ class SDPAProcessor:
         context: Tensor | None = None,
     ) -> Tensor:
         """Standard multi-head attention; equals `nn.MultiheadAttention` on the same weights."""
-        if context is None:
-            q, k, v = attn.project_qkv(hidden_states)
-        else:
-            q = attn.project_q(hidden_states)
-            k, v = attn.project_kv(context)
-        return attn.project_out(attn.attend(q, k, v, key_mask))
+        return attn.plain(hidden_states, key_mask, context)
 
     def __repr__(self) -> str:
         return "SDPAProcessor()"

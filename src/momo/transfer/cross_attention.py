@@ -34,13 +34,13 @@ class ConstantMemoryCrossAttention:
         if context is None:
             raise ValueError("ConstantMemoryCrossAttention is for cross-attention (needs context)")
         if attn.training:  # dropout on the weights: no short cut
-            return self._plain(attn, hidden_states, key_mask, context)
+            return attn.plain(hidden_states, key_mask, context)
         batch, tokens, width = hidden_states.shape
         constant = (context == context[:, :1]).flatten(1).all(dim=1)
         if key_mask is not None:
             constant &= key_mask.any(dim=1)  # a row without any key keeps the plain result
         if not bool(constant.any()):
-            return self._plain(attn, hidden_states, key_mask, context)
+            return attn.plain(hidden_states, key_mask, context)
         rows = torch.nonzero(constant).flatten()
         _, value = attn.project_kv(context.index_select(0, rows)[:, :1])  # [R, H, 1, e]
         single = attn.project_out(rearrange(value, "r h one e -> r one (h e)"))  # [R, 1, d]
@@ -49,26 +49,19 @@ class ConstantMemoryCrossAttention:
         if count and bool(constant[count:].all()):
             # Guidance puts the unconditional copies last: slices, no gathers.
             mask = None if key_mask is None else key_mask[:count]
-            plain = self._plain(attn, hidden_states[:count], mask, context[:count])
+            plain = attn.plain(hidden_states[:count], mask, context[:count])
             return torch.cat([plain, single.expand(-1, tokens, -1)])
         out = hidden_states.new_empty(batch, tokens, width)
         out.index_copy_(0, rows, single.expand(-1, tokens, -1))
         if count:
             mask = None if key_mask is None else key_mask.index_select(0, others)
-            plain = self._plain(
-                attn,
+            plain = attn.plain(
                 hidden_states.index_select(0, others),
                 mask,
                 context.index_select(0, others),
             )
             out.index_copy_(0, others, plain)
         return out
-
-    @staticmethod
-    def _plain(attn: Attention, hidden: Tensor, key_mask: Tensor | None, context: Tensor) -> Tensor:
-        q = attn.project_q(hidden)
-        k, v = attn.project_kv(context)
-        return attn.project_out(attn.attend(q, k, v, key_mask))
 
     def __repr__(self) -> str:
         return "ConstantMemoryCrossAttention()"

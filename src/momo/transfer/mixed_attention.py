@@ -24,11 +24,11 @@ import torch
 from einops import rearrange
 from torch import Tensor
 
-from momo.models.attention import Attention, AttentionProcessor
+from momo.models.attention import Attention, AttentionProcessor, SelfAttentionProcessor
 from momo.transfer.layout import TransferLayout
 
 
-class MixedAttentionProcessor:
+class MixedAttentionProcessor(SelfAttentionProcessor):
     """Self-attention in which output rows attend with the leader's queries to their follower.
 
     Args:
@@ -39,20 +39,13 @@ class MixedAttentionProcessor:
     def __init__(self, layout: TransferLayout) -> None:
         self.layout = layout
 
-    def __call__(
-        self,
-        attn: Attention,
-        hidden_states: Tensor,
-        *,
-        key_mask: Tensor | None = None,
-        context: Tensor | None = None,
+    def self_attention(
+        self, attn: Attention, hidden_states: Tensor, key_mask: Tensor | None
     ) -> Tensor:
         """Attention block output ``[B, N, d]`` for layer input ``hidden_states`` ``[B, N, d]``.
 
         ``key_mask`` is bool ``[B, N]`` (True = real token) or None.
         """
-        if context is not None:
-            raise ValueError("MixedAttentionProcessor is for self-attention, not cross-attention")
         batch, tokens, width = hidden_states.shape
         idx = self.layout.mixing_indices(batch, hidden_states.device)
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import math
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -37,12 +37,12 @@ import torch
 from torch import Tensor
 
 from momo.diffusion.ddim import DDIMScheduler
-from momo.diffusion.guidance import make_x0_predictor
+from momo.diffusion.guidance import X0Predictor, make_x0_predictor
 from momo.diffusion.inversion import ddim_invert
 from momo.diffusion.pipelines import DEFAULT_NUM_FRAMES, MAX_FRAMES
 from momo.diffusion.sampling import sample
 from momo.errors import TransferError
-from momo.models.attention import use_processors
+from momo.models.attention import Attention, AttentionProcessor, use_processors
 from momo.motion.motion import Motion
 from momo.transfer.cross_attention import ConstantMemoryCrossAttention
 from momo.transfer.layout import TransferLayout
@@ -243,6 +243,27 @@ def _input_noise(
     return leader, [[first[0], *copies[1:]] for first, copies in zip(first_copies, followers)]
 
 
+def _scheduled(
+    predict: X0Predictor,
+    schedule: TransferSchedule,
+    processors: Mapping[Attention, AttentionProcessor],
+    store: MixedAttentionStore | None = None,
+) -> X0Predictor:
+    """``predict`` with ``processors`` installed at the schedule's timesteps (and the store told
+    which timestep it is, None outside the schedule)."""
+
+    def predict_x0(x_t: Tensor, timestep: int) -> Tensor:
+        mixes = schedule.mixes_at(timestep)
+        if store is not None:
+            store.timestep = timestep if mixes else None
+        if not mixes:
+            return predict(x_t, timestep)
+        with use_processors(processors):
+            return predict(x_t, timestep)
+
+    return predict_x0
+
+
 def _invert(
     model: MotionDiffusionModel,
     motions: Sequence[Motion],
@@ -276,15 +297,7 @@ def _invert(
         recorders = recording_processors(
             model.denoiser.self_attention_modules(), schedule.layers, store
         )
-        plain_predict = predict
-
-        def predict(x_t: Tensor, timestep: int) -> Tensor:
-            store.timestep = timestep if schedule.mixes_at(timestep) else None
-            if store.timestep is None:
-                return plain_predict(x_t, timestep)
-            with use_processors(recorders):
-                return plain_predict(x_t, timestep)
-
+        predict = _scheduled(predict, schedule, recorders, store)
     return x0_t, ddim_invert(predict, x0_t, scheduler, progress=progress)
 
 
@@ -372,14 +385,7 @@ def _batched_transfer(
     # 5. Sampling with mixed attention at the transfer steps.
     predict = make_x0_predictor(denoiser, text, frame_mask, torch.tensor(scales), drop)
     mixing = mixing_processors(denoiser.self_attention_modules(), schedule.layers, layout)
-
-    def predict_x0(x_t: Tensor, timestep: int) -> Tensor:
-        if schedule.mixes_at(timestep):
-            with use_processors(mixing):
-                return predict(x_t, timestep)
-        return predict(x_t, timestep)
-
-    return sample(predict_x0, x_T, scheduler, progress=progress)
+    return sample(_scheduled(predict, schedule, mixing), x_T, scheduler, progress=progress)
 
 
 def _replayed_transfer(
@@ -434,16 +440,10 @@ def _replayed_transfer(
         drop[rows],
     )
     replay = replay_processors(modules, schedule.layers, store)
-
-    def predict_x0(x_t: Tensor, timestep: int) -> Tensor:
-        store.timestep = timestep if schedule.mixes_at(timestep) else None
-        if store.timestep is None:
-            return predict(x_t, timestep)
-        with use_processors(replay):
-            return predict(x_t, timestep)
-
     x_T = latents[:1].expand(len(outputs), -1, -1).clone()
-    sampled = sample(predict_x0, x_T, scheduler, progress=progress)
+    sampled = sample(
+        _scheduled(predict, schedule, replay, store), x_T, scheduler, progress=progress
+    )
     store.entries.clear()
     follower_clean = [[clean[1 + j]] * layout.follower_copies for j in range(len(followers_in))]
     outputs_x0 = list(sampled)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 
-from momo.models.attention import Attention, AttentionProcessor
+from momo.models.attention import Attention, AttentionProcessor, SelfAttentionProcessor
 
 
 @dataclass
@@ -82,7 +82,7 @@ class MixedAttentionStore:
         )
 
 
-class RecordingProcessor:
+class RecordingProcessor(SelfAttentionProcessor):
     """Plain self-attention of the inversion batch ``[leader, follower 1, ..., follower F]``
     that also records, for each follower j, the block output of
     ``softmax(q_leader k_j^T / sqrt(e)) v_j`` (out-projected) under follower j's key mask.
@@ -99,17 +99,10 @@ class RecordingProcessor:
         self.store = store
         self.layer = layer
 
-    def __call__(
-        self,
-        attn: Attention,
-        hidden_states: Tensor,
-        *,
-        key_mask: Tensor | None = None,
-        context: Tensor | None = None,
+    def self_attention(
+        self, attn: Attention, hidden_states: Tensor, key_mask: Tensor | None
     ) -> Tensor:
         """Attention block output ``[B, N, d]``; records ``[B - 1, N, d]`` as a side effect."""
-        if context is not None:
-            raise ValueError("RecordingProcessor is for self-attention, not cross-attention")
         q, k, v = attn.project_qkv(hidden_states)
         out = attn.project_out(attn.attend(q, k, v, key_mask))
         followers = hidden_states.shape[0] - 1
@@ -126,7 +119,7 @@ class RecordingProcessor:
         return f"RecordingProcessor(layer={self.layer})"
 
 
-class ReplayProcessor:
+class ReplayProcessor(SelfAttentionProcessor):
     """Self-attention of a batch of output rows that returns their recorded mixed attention.
 
     Rows ``0..F-1`` (the conditional outputs) get the record of this layer at the store's
@@ -141,27 +134,16 @@ class ReplayProcessor:
         self.store = store
         self.layer = layer
 
-    def __call__(
-        self,
-        attn: Attention,
-        hidden_states: Tensor,
-        *,
-        key_mask: Tensor | None = None,
-        context: Tensor | None = None,
+    def self_attention(
+        self, attn: Attention, hidden_states: Tensor, key_mask: Tensor | None
     ) -> Tensor:
         """Attention block output ``[B, N, d]``."""
-        if context is not None:
-            raise ValueError("ReplayProcessor is for self-attention, not cross-attention")
         recorded = self.store.get(self.layer, hidden_states.dtype).to(hidden_states.device)
         outputs = recorded.shape[0]
         if hidden_states.shape[0] == outputs:
             return recorded
-        rest = hidden_states[outputs:]
-        q, k, v = attn.project_qkv(rest)
-        plain = attn.project_out(
-            attn.attend(q, k, v, None if key_mask is None else key_mask[outputs:])
-        )
-        return torch.cat([recorded, plain])
+        mask = None if key_mask is None else key_mask[outputs:]
+        return torch.cat([recorded, attn.plain(hidden_states[outputs:], mask)])
 
     def __repr__(self) -> str:
         return f"ReplayProcessor(layer={self.layer})"
