@@ -167,3 +167,12 @@ def test_text_embedding_helpers():
     assert both.to(dtype=torch.float64).tokens.dtype == torch.float64
     with pytest.raises(ValueError, match="disagree"):
         TextEmbedding(torch.ones(2, 3, 4), torch.ones(2, 4, dtype=torch.bool), torch.ones(2, 5))
+
+
+def test_loading_draws_no_progress_bar_and_restores_the_setting(capfd):
+    from transformers.utils import logging as hf_logging
+
+    before = hf_logging.is_progress_bar_enabled()
+    MiniLMEncoder().encode(["a person waves"])
+    assert "Loading weights" not in capfd.readouterr().err
+    assert hf_logging.is_progress_bar_enabled() == before

@@ -17,8 +17,9 @@ gradients; the pipelines encode each prompt once per call and reuse the result a
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -143,6 +144,20 @@ def _check_texts(texts: Sequence[str]) -> list[str]:
     return texts
 
 
+@contextlib.contextmanager
+def _quiet_loading(transformers: Any) -> Iterator[None]:
+    """No weight-loading progress bar (it would break one-line CLI errors and logs); the
+    library's previous setting is restored afterwards."""
+    hf_logging = transformers.utils.logging
+    enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if enabled:
+            hf_logging.enable_progress_bar()
+
+
 def _load_hf(
     kind: str, name_or_path: str, local_files_only: bool, model_class: str
 ) -> tuple[Any, Any]:
@@ -154,12 +169,13 @@ def _load_hf(
             f"the {kind} text encoder needs the 'transformers' package; pip install transformers"
         ) from error
     try:
-        tokenizer = transformers.AutoTokenizer.from_pretrained(
-            name_or_path, local_files_only=local_files_only
-        )
-        model = getattr(transformers, model_class).from_pretrained(
-            name_or_path, local_files_only=local_files_only
-        )
+        with _quiet_loading(transformers):
+            tokenizer = transformers.AutoTokenizer.from_pretrained(
+                name_or_path, local_files_only=local_files_only
+            )
+            model = getattr(transformers, model_class).from_pretrained(
+                name_or_path, local_files_only=local_files_only
+            )
     except (OSError, ValueError) as error:
         raise ModelLoadError(
             f"could not load the {kind} text encoder {name_or_path!r} from the Hugging Face cache "
