@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING
 
 from momo.cli.common import (
     READABLE_HELP,
+    add_model_options,
     add_overwrite_option,
     add_source_options,
+    load_model_arg,
     load_motion_arg,
 )
 
@@ -44,17 +46,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--follower", required=True, help="motion file, or else a prompt (as --leader)"
     )
     parser.add_argument("--out", required=True, type=Path, help="output directory")
-    parser.add_argument(
-        "--model",
-        default="default",
-        help="'default' (bundled), a momo checkpoint directory or an official model*.pt",
-    )
-    parser.add_argument(
-        "--normalization",
-        type=Path,
-        default=None,
-        help="directory with Mean.npy and Std.npy (required for official checkpoints)",
-    )
+    add_model_options(parser)
     parser.add_argument(
         "--layer",
         type=int,
@@ -89,7 +81,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="classifier-free guidance for prompts (default 2.5)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of prompt noise and K-Means")
-    parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
     add_source_options(parser)
     add_overwrite_option(parser)
     parser.set_defaults(func=run)
@@ -105,7 +96,6 @@ def motion_or_text(value: str, args: argparse.Namespace) -> Motion | str:
 
 def run(args: argparse.Namespace) -> int:
     """Run the analysis; returns 0 on success."""
-    import momo
     from momo.analysis.clustering import DEFAULT_PCA_DIM
     from momo.analysis.report import DEFAULT_CLUSTERS, analyze_pair, output_paths
     from momo.diffusion.pipelines import DEFAULT_NUM_FRAMES
@@ -120,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     check(output_paths(args.out))  # fail before the slow part when outputs are in the way
     leader = motion_or_text(args.leader, args)
     follower = motion_or_text(args.follower, args)
-    model = momo.load_model(args.model, normalization=args.normalization, device=args.device)
+    model = load_model_arg(args)
     layers = sorted(set(args.layers)) if args.layers else list(range(len(model.denoiser.layers)))
     check(output_paths(args.out, layers))
 

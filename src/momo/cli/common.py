@@ -18,6 +18,7 @@ from momo.errors import MotionFormatError
 from momo.utils.files import check_output_path
 
 if TYPE_CHECKING:  # pragma: no cover
+    from momo.models.bundle import MotionDiffusionModel
     from momo.motion.motion import Motion
 
 #: For help texts (`momo.io.api.READABLE_SUFFIXES` is the authority; importing it is slow).
@@ -39,6 +40,20 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="which sample of a results.npy file with several motions to read (0-based)",
     )
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--model``, ``--normalization`` and ``--device``, the options that say which diffusion
+    model to load and where to run it (read back by :func:`load_model_arg`)."""
+    parser.add_argument(
+        "--model", default="default", metavar="MODEL",
+        help="'default' (bundled), a directory written by momo, or an official model*.pt",
+    )  # fmt: skip
+    parser.add_argument(
+        "--normalization", metavar="DIR",
+        help="directory with Mean.npy and Std.npy (required for official checkpoints)",
+    )  # fmt: skip
+    parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
 
 
 def add_overwrite_option(parser: argparse.ArgumentParser) -> None:
@@ -138,6 +153,18 @@ def load_motion_arg(
     from momo.io.api import load_motion
 
     return load_motion(path, text, joint_map=parsed_map, sample=sample)
+
+
+def load_model_arg(args: argparse.Namespace) -> MotionDiffusionModel:
+    """Load the model named by the options of :func:`add_model_options` (see `momo.load_model`).
+
+    Raises:
+        FileNotFoundError: if the model or normalisation directory does not exist.
+        ModelLoadError: if the model cannot be loaded.
+    """
+    import momo
+
+    return momo.load_model(args.model, normalization=args.normalization, device=args.device)
 
 
 def load_joints_arg(

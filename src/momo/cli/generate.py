@@ -9,7 +9,7 @@ import random
 import re
 from pathlib import Path
 
-from momo.cli.common import add_overwrite_option
+from momo.cli.common import add_model_options, add_overwrite_option, load_model_arg
 from momo.utils.files import atomic_output, check_output_path
 
 logger = logging.getLogger(__name__)
@@ -32,14 +32,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="a prompt (repeat for several motions)",
     )  # fmt: skip
     parser.add_argument("--out", "-o", required=True, metavar="DIR", help="output directory")
-    parser.add_argument(
-        "--model", default="default", metavar="MODEL",
-        help="'default' (bundled), a directory written by momo, or an official model*.pt",
-    )  # fmt: skip
-    parser.add_argument(
-        "--normalization", metavar="DIR",
-        help="directory with Mean.npy and Std.npy (required for official checkpoints)",
-    )  # fmt: skip
+    add_model_options(parser)
     parser.add_argument(
         "--frames", type=int, default=120, metavar="N",
         help="frames per motion at 20 fps (default 120, at most 196)",
@@ -57,7 +50,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--steps", type=int, default=None, metavar="N",
         help="respaced sampling steps (default: all of the model's timesteps)",
     )  # fmt: skip
-    parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
     parser.add_argument("--no-video", action="store_true", help="skip the .mp4 files")
     add_overwrite_option(parser)
     parser.set_defaults(func=run)
@@ -92,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
 
     # A drawn seed is recorded in generate.json so any run can be repeated.
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
-    model = momo.load_model(args.model, normalization=args.normalization, device=args.device)
+    model = load_model_arg(args)
     motions = momo.generate(
         model,
         args.text,

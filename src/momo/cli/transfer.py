@@ -19,7 +19,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from momo.cli.common import add_overwrite_option
+from momo.cli.common import add_model_options, add_overwrite_option, load_model_arg
 
 logger = logging.getLogger(__name__)
 
@@ -43,14 +43,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="a follower: a motion file or a prompt (repeat for several; one output each)",
     )  # fmt: skip
     parser.add_argument("--out", "-o", required=True, metavar="DIR", help="output directory")
-    parser.add_argument(
-        "--model", default="default", metavar="default|CKPT",
-        help="'default' (bundled), a directory written by momo, or an official model*.pt",
-    )  # fmt: skip
-    parser.add_argument(
-        "--normalization", metavar="DIR",
-        help="directory with Mean.npy and Std.npy (required for official checkpoints)",
-    )  # fmt: skip
+    add_model_options(parser)
     parser.add_argument(
         "--layers", metavar="A:B",
         help="decoder layers that mix, inclusive, 0-based, negatives from the end "
@@ -86,9 +79,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "inversion instead of denoising them again (~1.7x faster; outputs differ from the "
         "reference's by the inversion's reconstruction error)",
     )  # fmt: skip
-    parser.add_argument(
-        "--device", default="cpu", metavar="cpu|cuda", help="torch device (default cpu)"
-    )
     parser.add_argument(
         "--crop", action="store_true",
         help="keep the first frames of motion files longer than the model supports (196 for the "
@@ -137,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     layout = TransferLayout(len(args.follower), args.follower_copies)
     out_dir = check_result_dir(args.out, layout, overwrite=args.overwrite, render=render)
 
-    model = momo.load_model(args.model, normalization=args.normalization, device=args.device)
+    model = load_model_arg(args)
     limit = max_motion_frames(model)
     leader = _leader_or_follower(args.leader, "leader", args.crop, limit)
     followers = [_leader_or_follower(f, "follower", args.crop, limit) for f in args.follower]
