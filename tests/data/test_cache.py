@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -79,3 +80,32 @@ def test_inconsistent_arrays_are_rejected() -> None:
             text_token_offsets=cache.text_token_offsets,
             text_encoder="synthetic",
         )
+
+
+def test_from_clips_keeps_each_clip_and_caption_in_its_rows() -> None:
+    rng = np.random.default_rng(0)
+    features = [rng.normal(size=(n, 263)).astype(np.float32) for n in (5, 3, 7)]
+    template = synthetic_cache(num_clips=3, num_captions=2)
+    records = [
+        dataclasses.replace(record, frames=len(array), seconds=len(array) / 20)
+        for record, array in zip(template.clips, features)
+    ]
+    tokens = [rng.normal(size=(n, 4)).astype(np.float32) for n in (2, 4)]
+    pooled = rng.normal(size=(2, 6))
+    cache = DataCache.from_clips(
+        features,
+        records,
+        mean=np.zeros(263, np.float32),
+        std=np.ones(263, np.float32),
+        captions=template.captions,
+        tokens=tokens,
+        pooled=pooled,
+        text_encoder="test",
+        info={},
+    )
+    assert cache.offsets.tolist() == [0, 5, 8] and cache.features.shape == (15, 263)
+    for row, array in enumerate(features):
+        np.testing.assert_array_equal(cache.clip_features(row), array)
+    assert cache.text_token_offsets.tolist() == [0, 2, 6]
+    np.testing.assert_array_equal(cache.text_tokens[2:], tokens[1])
+    assert cache.text_pooled.dtype == np.float32 and cache.text_pooled.shape == (2, 6)

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from momo.data.cache import ClipRecord, DataCache, pack_text
+from momo.data.cache import ClipRecord, DataCache
 from momo.data.captions import clip_captions
 from momo.data.labels import (
     SOURCES,
@@ -356,8 +356,7 @@ def assemble_cache(
     captions = sorted({text for texts in caption_lists for text in texts})
     caption_row = {text: row for row, text in enumerate(captions)}
 
-    records, offsets, arrays = [], [], []
-    offset = 0
+    records, arrays = [], []
     for (label, features), texts in zip(entries, caption_lists):
         frames = int(features.shape[0])
         records.append(
@@ -369,9 +368,7 @@ def assemble_cache(
                 seconds=frames / FPS,
             )
         )
-        offsets.append(offset)
         arrays.append(features)
-        offset += frames
     train = [a for a, r in zip(arrays, records) if r.split == TRAIN]
     mean, std = feature_statistics(train, mode=config.statistics)  # type: ignore[arg-type]
 
@@ -379,17 +376,14 @@ def assemble_cache(
     started = time.monotonic()
     tokens, pooled = encode_captions(captions, encoder_name)
     logger.info("encoded %d captions in %.1f s", len(captions), time.monotonic() - started)
-    flat, token_offsets, pooled = pack_text(tokens, pooled)
-    return DataCache(
-        features=np.concatenate(arrays).astype(np.float32),
-        offsets=np.array(offsets, dtype=np.int64),
-        clips=records,
+    return DataCache.from_clips(
+        arrays,
+        records,
         mean=mean,
         std=std,
         captions=captions,
-        text_pooled=pooled,
-        text_tokens=flat,
-        text_token_offsets=token_offsets,
+        tokens=tokens,
+        pooled=pooled,
         text_encoder=encoder_name,
         info={"build": config.to_dict(), "notes": notes, "dropped": dropped},
     )

@@ -139,6 +139,52 @@ class DataCache:
     def __post_init__(self) -> None:
         self.validate()
 
+    @classmethod
+    def from_clips(
+        cls,
+        features: Sequence[np.ndarray],
+        clips: Sequence[ClipRecord],
+        *,
+        mean: np.ndarray,
+        std: np.ndarray,
+        captions: Sequence[str],
+        tokens: Sequence[np.ndarray],
+        pooled: np.ndarray,
+        text_encoder: str,
+        info: dict[str, Any],
+    ) -> DataCache:
+        """Gather per-clip arrays into a cache: rows concatenated in order, text packed.
+
+        Args:
+            features: C arrays [T_i, 263], one per record of ``clips``, in row order.
+            clips: the C records (``frames`` equal to ``T_i``).
+            mean / std: [263] statistics of the train split.
+            captions: the U unique captions.
+            tokens: U token-state arrays [S_j, D_tok] (see :func:`pack_text`).
+            pooled: [U, D_pool] sentence vectors.
+            text_encoder: name of the encoder that made ``tokens`` and ``pooled``.
+            info: build settings (free-form JSON).
+
+        Raises:
+            MotionFormatError: if the parts do not agree (see :meth:`validate`).
+        """
+        lengths = [int(array.shape[0]) for array in features]
+        offsets = np.concatenate([[0], np.cumsum(lengths[:-1])]).astype(np.int64)
+        text_tokens, text_token_offsets, text_pooled = pack_text(tokens, pooled)
+        return cls(
+            features=np.concatenate(features).astype(np.float32),
+            offsets=offsets,
+            clips=list(clips),
+            mean=mean,
+            std=std,
+            captions=list(captions),
+            text_pooled=text_pooled,
+            text_tokens=text_tokens,
+            text_token_offsets=text_token_offsets,
+            text_encoder=text_encoder,
+            info=info,
+        )
+
     @property
     def lengths(self) -> np.ndarray:
         """int64 [C] feature frames per clip."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from momo.data.cache import ClipRecord, DataCache, pack_text
+from momo.data.cache import ClipRecord, DataCache
 from momo.data.labels import ClipLabel
 from momo.data.splits import TEST, TRAIN
 from momo.data.statistics import feature_statistics
@@ -43,8 +43,6 @@ def synthetic_cache(
     channel_phase = rng.uniform(0, 2 * np.pi, size=FEATURE_DIM)
     channel_scale = rng.uniform(0.2, 2.0, size=FEATURE_DIM)
     features, records = [], []
-    offset = 0
-    offsets = []
     for row in range(num_clips):
         caption = row % num_captions
         frames = int(rng.integers(min_frames, max_frames + 1))
@@ -53,8 +51,6 @@ def synthetic_cache(
         clip = channel_scale * np.sin(2 * np.pi * frequency * t + channel_phase + 0.3 * caption)
         clip += 0.01 * rng.normal(size=clip.shape)
         features.append(clip.astype(np.float32))
-        offsets.append(offset)
-        offset += frames
         split = TEST if test_every and row % test_every == test_every - 1 else TRAIN
         name = f"synthetic_{row:03d}"
         label = ClipLabel("synthetic", name, f"content-{caption}", "normal", name, name)
@@ -65,17 +61,14 @@ def synthetic_cache(
         rng.normal(size=(int(rng.integers(2, 6)), token_dim)).astype(np.float32) for _ in captions
     ]
     pooled = rng.normal(size=(num_captions, pooled_dim)).astype(np.float32)
-    flat, token_offsets, pooled = pack_text(tokens, pooled)
-    return DataCache(
-        features=np.concatenate(features),
-        offsets=np.array(offsets, dtype=np.int64),
-        clips=records,
+    return DataCache.from_clips(
+        features,
+        records,
         mean=mean,
         std=std,
         captions=captions,
-        text_pooled=pooled,
-        text_tokens=flat,
-        text_token_offsets=token_offsets,
+        tokens=tokens,
+        pooled=pooled,
         text_encoder="synthetic",
         info={"synthetic": True, "seed": seed},
     )
