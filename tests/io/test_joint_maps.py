@@ -14,11 +14,13 @@ from momo.io.joint_maps import (
     KNOWN_JOINT_MAPS,
     JointMap,
     detect_joint_map,
+    import_skeleton,
     load_joint_map,
     smpl_joint_name,
     standing_height,
     synthesise_missing,
 )
+from momo.io.skeleton import PosedSkeleton
 from momo.motion.representation import CANONICAL_BONE_LENGTHS, JOINT_NAMES, PARENTS
 
 
@@ -297,3 +299,48 @@ def test_joint_map_round_trips_through_dict() -> None:
     again = load_joint_map(jmap.to_dict())
     assert dict(again.joints) == dict(jmap.joints) and again.scale == jmap.scale
     assert isinstance(again, JointMap)
+
+
+def _standing_smpl_skeleton(frames: int = 3) -> PosedSkeleton:
+    """SMPL-named joints posed straight down from the pelvis (canonical bone lengths, metres)."""
+    rest = np.zeros((22, 3))
+    for j in range(1, 22):
+        rest[j] = rest[PARENTS[j]] + [0.02 * (j % 3 - 1), -CANONICAL_BONE_LENGTHS[j], 0.01 * j]
+    positions = np.repeat(rest[None], frames, axis=0)
+    return PosedSkeleton(
+        names=tuple(JOINT_NAMES),
+        parents=tuple(PARENTS),
+        positions=positions,
+        rotations=np.broadcast_to(np.eye(3), (frames, 22, 3, 3)).copy(),
+        rest_offsets=rest - rest[list(max(p, 0) for p in PARENTS)],
+        fps=20.0,
+    )
+
+
+def test_import_skeleton_describes_map_details_and_scale_in_order() -> None:
+    skel = _standing_smpl_skeleton()
+    details = {"source_fps": 20.0, "loop": "none"}
+    joints, info = import_skeleton(
+        skel, load_joint_map("smpl"), 0.5, format_name="test", source="t.x", details=details
+    )
+    assert joints.dtype == np.float32 and joints.shape == (3, 22, 3)
+    np.testing.assert_allclose(joints, skel.positions * 0.5, atol=1e-6)
+    assert list(info) == [
+        "format", "source", "joint_map", "joint_map_description", "joint_sources",
+        "synthesised_joints", "source_fps", "loop", "frames", "fps", "scale", "scale_source",
+        "height_m",
+    ]  # fmt: skip
+    assert (info["format"], info["source"], info["joint_map"]) == ("test", "t.x", "smpl")
+    assert (info["frames"], info["fps"], info["scale"], info["scale_source"]) == (
+        3, 20, 0.5, "explicit",
+    )  # fmt: skip
+    assert info["height_m"] == pytest.approx(standing_height(skel.positions) * 0.5)
+
+
+def test_import_skeleton_refuses_non_finite_joints() -> None:
+    skel = _standing_smpl_skeleton()
+    skel.positions[1, 21] = np.inf
+    with pytest.raises(MotionFormatError, match="NaN or Inf"):
+        import_skeleton(
+            skel, load_joint_map("smpl"), 1.0, format_name="test", source="t.x", details={}
+        )

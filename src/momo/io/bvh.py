@@ -17,16 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from momo.errors import MotionFormatError
 from momo.io.bvh_parse import BVHClip, decode_text, parse_bvh
 from momo.io.bvh_write import bvh_text, write_bvh
 from momo.io.joint_maps import (
     JointMap,
-    apply_joint_map,
-    choose_scale,
     detect_joint_map,
+    import_skeleton,
     load_joint_map,
-    standing_height,
 )
 from momo.io.skeleton import (
     PosedSkeleton,
@@ -148,26 +145,15 @@ def read_bvh_joints(
         if joint_map is None
         else load_joint_map(joint_map)
     )
-    skel = pose_clip(clip, FPS)
-    mapped = apply_joint_map(skel, jmap, clip.source)
-    factor, how = choose_scale(mapped.joints, jmap, scale)
-    joints = (mapped.joints * factor).astype(np.float32)
-    if not np.isfinite(joints).all():
-        raise MotionFormatError(f"{clip.source}: the import produced NaN or Inf; check the file")
-    info = {
-        "format": "bvh",
-        "source": clip.source,
-        "joint_map": jmap.name,
-        "joint_map_description": jmap.description,
-        "joint_sources": mapped.sources,
-        "synthesised_joints": list(mapped.synthesised),
-        "source_joints": len(clip.joints),
-        "source_fps": clip.fps,
-        "source_frames": clip.num_frames,
-        "frames": int(joints.shape[0]),
-        "fps": FPS,
-        "scale": factor,
-        "scale_source": how,
-        "height_m": standing_height(joints),
-    }
-    return joints, info
+    return import_skeleton(
+        pose_clip(clip, FPS),
+        jmap,
+        scale,
+        format_name="bvh",
+        source=clip.source,
+        details={
+            "source_joints": len(clip.joints),
+            "source_fps": clip.fps,
+            "source_frames": clip.num_frames,
+        },
+    )

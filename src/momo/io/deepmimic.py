@@ -26,10 +26,8 @@ from scipy.spatial.transform import Rotation
 from momo.errors import MotionFormatError
 from momo.io.joint_maps import (
     JointMap,
-    apply_joint_map,
-    choose_scale,
+    import_skeleton,
     load_joint_map,
-    standing_height,
 )
 from momo.io.skeleton import PosedSkeleton, forward_kinematics, resample_local, target_times
 from momo.motion.representation import FPS
@@ -278,26 +276,17 @@ def read_deepmimic_joints(
         text = raw.decode("utf-8", errors="replace")
     frames, loop = parse_deepmimic(text, source)
     jmap = DEEPMIMIC if joint_map is None else load_joint_map(joint_map)
-    skel = pose_deepmimic(frames, FPS, source)
-    mapped = apply_joint_map(skel, jmap, source)
-    factor, how = choose_scale(mapped.joints, jmap, scale)
-    joints = (mapped.joints * factor).astype(np.float32)
     duration = float(frames[:-1, 0].sum())
-    info = {
-        "format": "deepmimic",
-        "source": source,
-        "joint_map": jmap.name,
-        "joint_map_description": jmap.description,
-        "joint_sources": mapped.sources,
-        "synthesised_joints": list(mapped.synthesised),
-        "source_joints": len(JOINT_NAMES),
-        "source_fps": (len(frames) - 1) / duration if duration > 0 else None,
-        "source_frames": int(len(frames)),
-        "loop": loop,
-        "frames": int(joints.shape[0]),
-        "fps": FPS,
-        "scale": factor,
-        "scale_source": how,
-        "height_m": standing_height(joints),
-    }
-    return joints, info
+    return import_skeleton(
+        pose_deepmimic(frames, FPS, source),
+        jmap,
+        scale,
+        format_name="deepmimic",
+        source=source,
+        details={
+            "source_joints": len(JOINT_NAMES),
+            "source_fps": (len(frames) - 1) / duration if duration > 0 else None,
+            "source_frames": int(len(frames)),
+            "loop": loop,
+        },
+    )

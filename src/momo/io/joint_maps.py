@@ -48,7 +48,13 @@ import numpy as np
 
 from momo.errors import MotionFormatError
 from momo.io.skeleton import PosedSkeleton
-from momo.motion.representation import CANONICAL_BONE_LENGTHS, JOINT_NAMES, NUM_JOINTS, PARENTS
+from momo.motion.representation import (
+    CANONICAL_BONE_LENGTHS,
+    FPS,
+    JOINT_NAMES,
+    NUM_JOINTS,
+    PARENTS,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -690,6 +696,59 @@ def apply_joint_map(skel: PosedSkeleton, jmap: JointMap, source: str = "") -> Ma
         sources=sources,
         synthesised=tuple(JOINT_NAMES[j] for j in synthesised),
     )
+
+
+def import_skeleton(
+    skel: PosedSkeleton,
+    jmap: JointMap,
+    scale: float | None,
+    *,
+    format_name: str,
+    source: str,
+    details: Mapping[str, Any],
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """The 22 SMPL joints of a posed source skeleton in metres, and a description of the import.
+
+    Applies `apply_joint_map`, then `choose_scale`, and checks that the result is finite.
+
+    Args:
+        skel: the source skeleton's global poses, already resampled to 20 fps.
+        jmap: the joint map.
+        scale: source units -> metres, or None to choose it (see `choose_scale`).
+        format_name: the file format, e.g. ``"bvh"``.
+        source: the file's name, for the description and error messages.
+        details: format-specific entries of the description (source frame rate, ...).
+
+    Returns:
+        ``(joints, info)``: float32 ``[T, 22, 3]`` and a dict with ``format``, ``source``, the
+        joint map entries (``joint_map``, ``joint_map_description``, ``joint_sources``,
+        ``synthesised_joints``), ``details``, then ``frames``, ``fps``, ``scale``,
+        ``scale_source`` and ``height_m``.
+
+    Raises:
+        MotionFormatError: if the map does not fit, the skeleton has no size, or the import
+            produced NaN or Inf.
+    """
+    mapped = apply_joint_map(skel, jmap, source)
+    factor, how = choose_scale(mapped.joints, jmap, scale)
+    joints = (mapped.joints * factor).astype(np.float32)
+    if not np.isfinite(joints).all():
+        raise MotionFormatError(f"{source}: the import produced NaN or Inf; check the file")
+    info = {
+        "format": format_name,
+        "source": source,
+        "joint_map": jmap.name,
+        "joint_map_description": jmap.description,
+        "joint_sources": mapped.sources,
+        "synthesised_joints": list(mapped.synthesised),
+        **details,
+        "frames": int(joints.shape[0]),
+        "fps": FPS,
+        "scale": factor,
+        "scale_source": how,
+        "height_m": standing_height(joints),
+    }
+    return joints, info
 
 
 def _resolved_rule(rule: Any, index: _NameIndex) -> Any:
