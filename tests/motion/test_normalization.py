@@ -109,3 +109,18 @@ def test_constructor_and_shape_errors(stats) -> None:
         Normalizer(stats[0], -stats[1])
     with pytest.raises(MotionFormatError, match="263"):
         Normalizer(*stats).normalize(np.zeros((3, 262)))
+
+
+def test_out_of_range_groups(stats) -> None:
+    mean, std = stats
+    norm = Normalizer(mean, std)
+    rng = np.random.default_rng(2)
+    typical = mean + std * rng.normal(size=(40, 263)).astype(np.float32)
+    assert norm.out_of_range_groups(typical) == {}
+    lifted = typical.copy()
+    lifted[:, 3] += 20 * std[3]  # root height 20 standard deviations up (e.g. centimetres)
+    lifted[:, 259:] += 100 * std[259:]  # foot contacts are never reported
+    found = norm.out_of_range_groups(lifted)
+    assert list(found) == ["root height"]
+    assert 19 < found["root height"] < 21
+    assert norm.out_of_range_groups(lifted, threshold=25) == {}

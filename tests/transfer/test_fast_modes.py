@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 import torch
@@ -11,6 +13,7 @@ from momo.diffusion.inversion import ddim_invert
 from momo.diffusion.sampling import sample
 from momo.errors import TransferError
 from momo.models.attention import SDPAProcessor, use_processors
+from momo.motion.motion import Motion
 from momo.transfer import transfer
 from momo.transfer.layout import TransferLayout
 from momo.transfer.mixed_attention import mixing_processors
@@ -242,3 +245,17 @@ def test_float32_reuse_inversion_stays_close_to_float64(leader, followers):
     )
     a, b = exact.outputs[0].features, low.outputs[0].features
     assert np.abs(a - b).max() < 0.005 * np.abs(a).max()  # measured 8e-4: int8 records
+
+
+def test_motions_outside_the_training_data_are_warned_about(model, leader, caplog):
+    mean, std = model.normalizer.mean, model.normalizer.std
+    odd = Motion((mean + 50 * std)[None].repeat(30, 0), text="a person walks", name="odd")
+    with caplog.at_level(logging.WARNING, logger="momo.transfer.pipeline"):
+        transfer(model, leader, [odd], progress=False)
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("follower (odd) lies far outside" in m and "root height 50.0" in m for m in messages)
+    assert any("inverted latent of odd is far from Gaussian noise" in m for m in messages)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="momo.transfer.pipeline"):
+        transfer(model, leader, [leader], progress=False)
+    assert not any("far" in r.getMessage() for r in caplog.records)

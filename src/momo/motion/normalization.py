@@ -21,7 +21,15 @@ from typing import Any, TypeVar
 import numpy as np
 
 from momo.errors import ModelLoadError, MotionFormatError
-from momo.motion.representation import FEATURE_DIM
+from momo.motion.representation import (
+    FEATURE_DIM,
+    LOCAL_VEL,
+    RIC,
+    ROOT_HEIGHT,
+    ROOT_LIN_VEL,
+    ROOT_ROT_VEL,
+    ROT6D,
+)
 from momo.utils.files import atomic_output, check_output_path
 
 logger = logging.getLogger(__name__)
@@ -30,6 +38,20 @@ ArrayT = TypeVar("ArrayT")
 
 MIN_STD = 1e-6
 """Std values below this are replaced by 1 (the channel is centred, not scaled)."""
+
+OUT_OF_RANGE_Z = 6.0
+"""Mean |z| of a feature group above which `Normalizer.out_of_range_groups` reports it."""
+
+FEATURE_GROUPS = {
+    "root angular velocity": ROOT_ROT_VEL,
+    "root velocity": ROOT_LIN_VEL,
+    "root height": ROOT_HEIGHT,
+    "joint positions": RIC,
+    "joint rotations": ROT6D,
+    "joint velocities": LOCAL_VEL,
+}
+"""HumanML3D feature groups checked by `Normalizer.out_of_range_groups` (foot contacts are
+binary and left out)."""
 
 MEAN_FILE = "Mean.npy"
 """File name of the per-channel mean in a normalisation directory."""
@@ -118,6 +140,34 @@ class Normalizer:
         """
         mean, std = self._like(x)
         return x * std + mean  # type: ignore[operator, return-value]
+
+    def out_of_range_groups(
+        self, features: np.ndarray, threshold: float = OUT_OF_RANGE_Z
+    ) -> dict[str, float]:
+        """Feature groups of a motion that lie far outside the data behind Mean/Std.
+
+        For each HumanML3D feature group but the foot contacts (binary, so their z-scores are
+        large by nature), the mean |z| over frames and channels; the groups above
+        ``threshold`` are returned. Real motions of the training distribution stay below ~4
+        (bundled model, held-out clips: at most 4.3); a motion in other units, with another up
+        axis or at another frame rate lands far above.
+
+        Args:
+            features: ``[T, 263]`` raw features.
+            threshold: mean |z| above which a group is reported.
+
+        Returns:
+            ``{group name: mean |z|}`` for the groups above the threshold (empty: in range).
+        """
+        if self.dim != FEATURE_DIM:
+            return {}
+        z = np.abs(self.normalize(np.asarray(features, dtype=np.float64)))
+        found = {}
+        for name, part in FEATURE_GROUPS.items():
+            value = float(z[:, part].mean())
+            if value > threshold:
+                found[name] = value
+        return found
 
     def as_tensors(self, device: Any = None, dtype: Any = None) -> tuple[Any, Any]:
         """Mean and std as torch tensors ``[D]`` on ``device`` with ``dtype`` (default float32)."""

@@ -65,6 +65,10 @@ logger = logging.getLogger(__name__)
 #: Guidance of generated rows when every motion comes from a prompt (MoMo's and MDM's default).
 DEFAULT_GUIDANCE = 2.5
 
+#: Mean |x_T| of an inverted motion above which a warning says the inversion went astray
+#: (Gaussian noise: 0.8).
+LATENT_WARNING = 3.0
+
 #: Shortest motion a transfer accepts (1 s at 20 fps): shorter clips hold no outline to follow.
 MIN_FRAMES = 20
 
@@ -175,6 +179,27 @@ def _resolve_inputs(
         for j, f in enumerate(followers)
     ]
     return leader_in, followers_in, text_frames
+
+
+def _roles(num_followers: int) -> list[str]:
+    if num_followers == 1:
+        return ["leader", "follower"]
+    return ["leader", *(f"follower {j + 1}" for j in range(num_followers))]
+
+
+def _warn_if_out_of_range(model: MotionDiffusionModel, motion: Motion, what: str) -> None:
+    """Log a warning when a real motion lies far outside the model's training data."""
+    groups = model.normalizer.out_of_range_groups(motion.features)
+    if groups:
+        described = ", ".join(f"{name} {z:.1f}" for name, z in groups.items())
+        logger.warning(
+            "the %s%s lies far outside the model's training data (mean |z| of %s; held-out "
+            "data stays below 5): check its units (metres), up axis (+Y) and frame rate "
+            "(20 fps); the transfer may be poor",
+            what,
+            f" ({motion.name})" if motion.name else "",
+            described,
+        )
 
 
 def _guidance(
@@ -298,7 +323,17 @@ def _invert(
             model.denoiser.self_attention_modules(), schedule.layers, store
         )
         predict = _scheduled(predict, schedule, recorders, store)
-    return x0_t, ddim_invert(predict, x0_t, scheduler, progress=progress)
+    latents = ddim_invert(predict, x0_t, scheduler, progress=progress)
+    for motion, latent, frames in zip(motions, latents, (m.num_frames for m in motions)):
+        size = float(latent[:frames].abs().mean())
+        if not size <= LATENT_WARNING:
+            logger.warning(
+                "the inverted latent of %s is far from Gaussian noise (mean |x_T| = %.3g, about "
+                "0.8 for a motion the model knows): expect a poor transfer",
+                motion.name or "a real motion",
+                size,
+            )
+    return x0_t, latents
 
 
 def _scheduler(
@@ -520,6 +555,9 @@ def transfer(
     limit = max_motion_frames(model)
     leader_in, followers_in, text_frames = _resolve_inputs(leader, followers, num_frames, limit)
     copies = _copies(follower_copies)
+    for item, what in zip([leader_in, *followers_in], _roles(len(followers_in))):
+        if item.is_real:
+            _warn_if_out_of_range(model, item.motion, what)  # type: ignore[arg-type]
 
     # 2. Schedule, layout, guidance.
     denoiser = model.denoiser
