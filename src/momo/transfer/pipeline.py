@@ -289,26 +289,42 @@ def _scheduled(
     return predict_x0
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """Everything resolved before denoising: inputs, layout, schedule and per-row conditions."""
+
+    model: MotionDiffusionModel
+    leader: TransferInput
+    followers: Sequence[TransferInput]
+    layout: TransferLayout
+    schedule: TransferSchedule
+    scheduler: DDIMScheduler
+    batch_frames: int
+    lengths: Sequence[int]
+    scales: Sequence[float]
+    text: TextEmbedding
+    drop: Tensor
+    progress: bool
+
+
 def _invert(
-    model: MotionDiffusionModel,
+    plan: _Plan,
     motions: Sequence[Motion],
-    num_frames: int,
-    scheduler: DDIMScheduler,
-    progress: bool,
-    recording: tuple[TransferSchedule, MixedAttentionStore] | None = None,
+    recording: MixedAttentionStore | None = None,
 ) -> tuple[Tensor, Tensor]:
     """DDIM-invert real motions, each with its own text, no guidance.
 
-    With ``recording`` (the schedule and a store; motions = [leader, followers]), the
-    transfer layers record each output's mixed attention at the transfer steps
-    (`momo.transfer.replay`) without changing the inversion.
+    With a ``recording`` store (motions = [leader, followers]), the transfer layers record each
+    output's mixed attention at the transfer steps (`momo.transfer.replay`) without changing
+    the inversion.
 
     Returns:
-        (normalised clean motions, latents x_T), both ``[n, num_frames, 263]``.
+        (normalised clean motions, latents x_T), both ``[n, batch_frames, 263]``.
     """
     from momo.motion.batch import pad_features
 
-    padded, mask = pad_features([m.features for m in motions], max_frames=num_frames)
+    model = plan.model
+    padded, mask = pad_features([m.features for m in motions], max_frames=plan.batch_frames)
     x0 = np.asarray(model.normalizer.normalize(np.asarray(padded, dtype=np.float64)))
     x0_t = torch.as_tensor(x0).to(device=model.device, dtype=model.dtype)
     frame_mask = torch.as_tensor(np.asarray(mask), dtype=torch.bool, device=model.device)
@@ -318,12 +334,11 @@ def _invert(
     drop = torch.tensor([not t for t in texts], dtype=torch.bool, device=model.device)
     predict = make_x0_predictor(model.denoiser, model.encode_text(texts), frame_mask, 1.0, drop)
     if recording is not None:
-        schedule, store = recording
         recorders = recording_processors(
-            model.denoiser.self_attention_modules(), schedule.layers, store
+            model.denoiser.self_attention_modules(), plan.schedule.layers, recording
         )
-        predict = _scheduled(predict, schedule, recorders, store)
-    latents = ddim_invert(predict, x0_t, scheduler, progress=progress)
+        predict = _scheduled(predict, plan.schedule, recorders, recording)
+    latents = ddim_invert(predict, x0_t, plan.scheduler, progress=plan.progress)
     for motion, latent, frames in zip(motions, latents, (m.num_frames for m in motions)):
         size = float(latent[:frames].abs().mean())
         if not size <= LATENT_WARNING:
@@ -371,37 +386,21 @@ def _span(values: Sequence[int]) -> str:
 
 
 def _batched_transfer(
-    model: MotionDiffusionModel,
-    leader_in: TransferInput,
-    followers_in: Sequence[TransferInput],
-    layout: TransferLayout,
-    schedule: TransferSchedule,
-    scheduler: DDIMScheduler,
-    batch_frames: int,
-    text: TextEmbedding,
-    drop: Tensor,
+    plan: _Plan,
     frame_mask: Tensor | None,
-    scales: Sequence[float],
     leader_noise: Tensor,
     follower_noise: Sequence[Sequence[Tensor]],
-    progress: bool,
 ) -> Tensor:
     """MoMo as the reference runs it: leader, followers and outputs denoised in one batch.
 
     Returns:
         x0 of every row of the layout ``[R, batch_frames, 263]``.
     """
-    denoiser = model.denoiser
-    real_inputs = [item for item in [leader_in, *followers_in] if item.is_real]
+    model, layout = plan.model, plan.layout
+    real_inputs = [item for item in [plan.leader, *plan.followers] if item.is_real]
     inverted: dict[int, Tensor] = {}
     if real_inputs:
-        _, latents = _invert(
-            model,
-            [item.motion for item in real_inputs],  # type: ignore[misc]
-            batch_frames,
-            scheduler,
-            progress,
-        )
+        _, latents = _invert(plan, [item.motion for item in real_inputs])  # type: ignore[misc]
         inverted = {id(item): latent for item, latent in zip(real_inputs, latents)}
 
     def latent(item: TransferInput, drawn: Tensor) -> Tensor:
@@ -409,34 +408,27 @@ def _batched_transfer(
             return inverted[id(item)]
         return drawn.to(device=model.device, dtype=model.dtype)
 
-    leader_latent = latent(leader_in, leader_noise)
+    leader_latent = latent(plan.leader, leader_noise)
     follower_latents = [
-        [latent(item, drawn) for drawn in follower_noise[j]] for j, item in enumerate(followers_in)
+        [latent(item, drawn) for drawn in follower_noise[j]]
+        for j, item in enumerate(plan.followers)
     ]
     x_T = torch.stack(
         layout.arrange(leader_latent, follower_latents, lambda j: leader_latent, per_copy=True)
     )
 
     # 5. Sampling with mixed attention at the transfer steps.
-    predict = make_x0_predictor(denoiser, text, frame_mask, torch.tensor(scales), drop)
-    mixing = mixing_processors(denoiser.self_attention_modules(), schedule.layers, layout)
-    return sample(_scheduled(predict, schedule, mixing), x_T, scheduler, progress=progress)
+    denoiser = model.denoiser
+    predict = make_x0_predictor(
+        denoiser, plan.text, frame_mask, torch.tensor(plan.scales), plan.drop
+    )
+    mixing = mixing_processors(denoiser.self_attention_modules(), plan.schedule.layers, layout)
+    return sample(
+        _scheduled(predict, plan.schedule, mixing), x_T, plan.scheduler, progress=plan.progress
+    )
 
 
-def _replayed_transfer(
-    model: MotionDiffusionModel,
-    leader_in: TransferInput,
-    followers_in: Sequence[TransferInput],
-    layout: TransferLayout,
-    schedule: TransferSchedule,
-    scheduler: DDIMScheduler,
-    batch_frames: int,
-    text: TextEmbedding,
-    drop: Tensor,
-    lengths: Sequence[int],
-    scales: Sequence[float],
-    progress: bool,
-) -> Tensor:
+def _replayed_transfer(plan: _Plan) -> Tensor:
     """MoMo with the inversion's attention (`momo.transfer.replay`): outputs sampled alone.
 
     Follower copies of a real motion are identical, and attending to k identical copies of
@@ -446,41 +438,34 @@ def _replayed_transfer(
         x0 of every row of the layout ``[R, batch_frames, 263]``: the leader's and followers'
         rows are the real motions, normalised.
     """
-    denoiser = model.denoiser
-    modules = denoiser.self_attention_modules()
+    model, layout, schedule = plan.model, plan.layout, plan.schedule
     store = MixedAttentionStore(storage_dtype(model.dtype))
-    motions = [item.motion for item in [leader_in, *followers_in]]
-    clean, latents = _invert(
-        model,
-        motions,  # type: ignore[arg-type]
-        batch_frames,
-        scheduler,
-        progress,
-        recording=(schedule, store),
-    )
+    motions = [item.motion for item in [plan.leader, *plan.followers]]
+    clean, latents = _invert(plan, motions, store)  # type: ignore[arg-type]
     logger.info("reuse_inversion: %.0f MB of recorded attention", store.nbytes / 2**20)
 
     outputs = layout.output_rows
     rows = torch.tensor(outputs, device=model.device)
+    leader_frames = plan.lengths[layout.leader_row]
     out_frame_mask = None
-    if lengths[layout.leader_row] < batch_frames:
+    if leader_frames < plan.batch_frames:
         out_frame_mask = (
-            torch.arange(batch_frames, device=model.device)[None] < lengths[layout.leader_row]
+            torch.arange(plan.batch_frames, device=model.device)[None] < leader_frames
         ).expand(len(outputs), -1)
     predict = make_x0_predictor(
-        denoiser,
-        text.index(rows.to(text.tokens.device)),
+        model.denoiser,
+        plan.text.index(rows.to(plan.text.tokens.device)),
         out_frame_mask,
-        torch.tensor([scales[r] for r in outputs]),
-        drop[rows],
+        torch.tensor([plan.scales[r] for r in outputs]),
+        plan.drop[rows],
     )
-    replay = replay_processors(modules, schedule.layers, store)
+    replay = replay_processors(model.denoiser.self_attention_modules(), schedule.layers, store)
     x_T = latents[:1].expand(len(outputs), -1, -1).clone()
     sampled = sample(
-        _scheduled(predict, schedule, replay, store), x_T, scheduler, progress=progress
+        _scheduled(predict, schedule, replay, store), x_T, plan.scheduler, progress=plan.progress
     )
     store.entries.clear()
-    follower_clean = [[clean[1 + j]] * layout.follower_copies for j in range(len(followers_in))]
+    follower_clean = [[clean[1 + j]] * layout.follower_copies for j in range(len(plan.followers))]
     outputs_x0 = list(sampled)
     return torch.stack(
         layout.arrange(clean[0], follower_clean, lambda j: outputs_x0[j], per_copy=True)
@@ -619,17 +604,14 @@ def transfer(
         # 4. Initial latents.
         nfeats = denoiser.config.nfeats
         leader_noise, follower_noise = _input_noise(noise, layout, batch_frames, nfeats, generator)
-        if reuse_inversion:
-            # 4-5 with the inversion's attention: only the outputs are sampled.
-            x0 = _replayed_transfer(
-                model, leader_in, followers_in, layout, schedule, scheduler, batch_frames,
-                text, drop, lengths, scales, progress,
-            )  # fmt: skip
+        plan = _Plan(
+            model, leader_in, followers_in, layout, schedule, scheduler, batch_frames, lengths,
+            scales, text, drop, progress,
+        )  # fmt: skip
+        if reuse_inversion:  # 4-5 with the inversion's attention: outputs sampled alone
+            x0 = _replayed_transfer(plan)
         else:
-            x0 = _batched_transfer(
-                model, leader_in, followers_in, layout, schedule, scheduler, batch_frames,
-                text, drop, frame_mask, scales, leader_noise, follower_noise, progress,
-            )  # fmt: skip
+            x0 = _batched_transfer(plan, frame_mask, leader_noise, follower_noise)
 
         # 6. Root rotation, lengths, motions.
         if assign_root_rotation:

@@ -82,7 +82,18 @@ class MixedAttentionStore:
         )
 
 
-class RecordingProcessor(SelfAttentionProcessor):
+class _StoreProcessor(SelfAttentionProcessor):
+    """A self-attention processor bound to a store and the layer it is installed on."""
+
+    def __init__(self, store: MixedAttentionStore, layer: int) -> None:
+        self.store = store
+        self.layer = layer
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(layer={self.layer})"
+
+
+class RecordingProcessor(_StoreProcessor):
     """Plain self-attention of the inversion batch ``[leader, follower 1, ..., follower F]``
     that also records, for each follower j, the block output of
     ``softmax(q_leader k_j^T / sqrt(e)) v_j`` (out-projected) under follower j's key mask.
@@ -94,10 +105,6 @@ class RecordingProcessor(SelfAttentionProcessor):
         store: where records go.
         layer: the layer this instance is installed on.
     """
-
-    def __init__(self, store: MixedAttentionStore, layer: int) -> None:
-        self.store = store
-        self.layer = layer
 
     def self_attention(
         self, attn: Attention, hidden_states: Tensor, key_mask: Tensor | None
@@ -115,11 +122,8 @@ class RecordingProcessor(SelfAttentionProcessor):
         self.store.put(self.layer, attn.project_out(mixed))
         return out
 
-    def __repr__(self) -> str:
-        return f"RecordingProcessor(layer={self.layer})"
 
-
-class ReplayProcessor(SelfAttentionProcessor):
+class ReplayProcessor(_StoreProcessor):
     """Self-attention of a batch of output rows that returns their recorded mixed attention.
 
     Rows ``0..F-1`` (the conditional outputs) get the record of this layer at the store's
@@ -129,10 +133,6 @@ class ReplayProcessor(SelfAttentionProcessor):
         store: the records made while inverting.
         layer: the layer this instance is installed on.
     """
-
-    def __init__(self, store: MixedAttentionStore, layer: int) -> None:
-        self.store = store
-        self.layer = layer
 
     def self_attention(
         self, attn: Attention, hidden_states: Tensor, key_mask: Tensor | None
@@ -144,9 +144,6 @@ class ReplayProcessor(SelfAttentionProcessor):
             return recorded
         mask = None if key_mask is None else key_mask[outputs:]
         return torch.cat([recorded, attn.plain(hidden_states[outputs:], mask)])
-
-    def __repr__(self) -> str:
-        return f"ReplayProcessor(layer={self.layer})"
 
 
 def recording_processors(
