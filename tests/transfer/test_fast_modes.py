@@ -259,3 +259,18 @@ def test_motions_outside_the_training_data_are_warned_about(model, leader, caplo
     with caplog.at_level(logging.WARNING, logger="momo.transfer.pipeline"):
         transfer(model, leader, [leader], progress=False)
     assert not any("far" in r.getMessage() for r in caplog.records)
+
+
+def test_a_large_attention_record_is_announced_with_its_exact_size(
+    model, leader, followers, caplog, monkeypatch
+):
+    from momo.transfer import pipeline
+
+    monkeypatch.setattr(pipeline, "RECORD_WARNING_BYTES", 0)
+    with caplog.at_level(logging.INFO, logger="momo.transfer.pipeline"):
+        transfer(model, leader, followers, reuse_inversion=True, progress=False)
+    # 2 followers x 9 mixing steps (1..9) x 2 layers x (34 frames + CLS) x 32 wide x 8 bytes
+    expected = 2 * 9 * 2 * 35 * 32 * 8
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(f"({expected} bytes) of recorded attention for 2 follower(s)" in m for m in messages)
+    assert f"reuse_inversion: {expected} bytes of recorded attention" in messages

@@ -69,6 +69,9 @@ DEFAULT_GUIDANCE = 2.5
 #: (Gaussian noise: 0.8).
 LATENT_WARNING = 3.0
 
+#: Size of the attention record of ``reuse_inversion`` above which a warning is logged.
+RECORD_WARNING_BYTES = 2**30
+
 #: Shortest motion a transfer accepts (1 s at 20 fps): shorter clips hold no outline to follow.
 MIN_FRAMES = 20
 
@@ -440,9 +443,22 @@ def _replayed_transfer(plan: _Plan) -> Tensor:
     """
     model, layout, schedule = plan.model, plan.layout, plan.schedule
     store = MixedAttentionStore(storage_dtype(model.dtype))
+    width = model.denoiser.config.latent_dim
+    tokens = plan.batch_frames + (1 if model.denoiser.config.has_cls_token else 0)
+    steps = sum(schedule.mixes_at(t) for t in plan.scheduler.timesteps)
+    per_token = width * store.element_size + (4 if store.dtype == torch.int8 else 0)
+    size = len(plan.followers) * steps * len(schedule.layers) * tokens * per_token
+    if size > RECORD_WARNING_BYTES:
+        logger.warning(
+            "reuse_inversion will hold %.2f GiB (%d bytes) of recorded attention for %d "
+            "follower(s); pass fewer followers per call if memory is short",
+            size / 2**30,
+            size,
+            len(plan.followers),
+        )
     motions = [item.motion for item in [plan.leader, *plan.followers]]
     clean, latents = _invert(plan, motions, store)  # type: ignore[arg-type]
-    logger.info("reuse_inversion: %.0f MB of recorded attention", store.nbytes / 2**20)
+    logger.info("reuse_inversion: %d bytes of recorded attention", store.nbytes)
 
     outputs = layout.output_rows
     rows = torch.tensor(outputs, device=model.device)

@@ -47,6 +47,11 @@ class MixedAttentionStore:
     timestep: int | None = None
     entries: dict[tuple[int, int], tuple[Tensor, Tensor | None]] = field(default_factory=dict)
 
+    @property
+    def element_size(self) -> int:
+        """Bytes per stored value."""
+        return torch.empty((), dtype=self.dtype).element_size()
+
     def put(self, layer: int, value: Tensor) -> None:
         """Record ``value`` for ``layer`` at the current timestep."""
         if self.timestep is None:
