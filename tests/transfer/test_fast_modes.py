@@ -254,7 +254,6 @@ def test_motions_outside_the_training_data_are_warned_about(model, leader, caplo
         transfer(model, leader, [odd], progress=False)
     messages = [r.getMessage() for r in caplog.records]
     assert any("follower (odd) lies far outside" in m and "root height 50.0" in m for m in messages)
-    assert any("inverted latent of odd is far from Gaussian noise" in m for m in messages)
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="momo.transfer.pipeline"):
         transfer(model, leader, [leader], progress=False)

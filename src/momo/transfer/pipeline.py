@@ -65,10 +65,6 @@ logger = logging.getLogger(__name__)
 #: Guidance of generated rows when every motion comes from a prompt (MoMo's and MDM's default).
 DEFAULT_GUIDANCE = 2.5
 
-#: Mean |x_T| of an inverted motion above which a warning says the inversion went astray
-#: (Gaussian noise: 0.8).
-LATENT_WARNING = 3.0
-
 #: Size of the attention record of ``reuse_inversion`` above which a warning is logged.
 RECORD_WARNING_BYTES = 2**30
 
@@ -341,17 +337,7 @@ def _invert(
             model.denoiser.self_attention_modules(), plan.schedule.layers, recording
         )
         predict = _scheduled(predict, plan.schedule, recorders, recording)
-    latents = ddim_invert(predict, x0_t, plan.scheduler, progress=plan.progress)
-    for motion, latent, frames in zip(motions, latents, (m.num_frames for m in motions)):
-        size = float(latent[:frames].abs().mean())
-        if not size <= LATENT_WARNING:
-            logger.warning(
-                "the inverted latent of %s is far from Gaussian noise (mean |x_T| = %.3g, about "
-                "0.8 for a motion the model knows): expect a poor transfer",
-                motion.name or "a real motion",
-                size,
-            )
-    return x0_t, latents
+    return x0_t, ddim_invert(predict, x0_t, plan.scheduler, progress=plan.progress)
 
 
 def _scheduler(
