@@ -227,6 +227,7 @@ def test_int8_records_are_within_half_a_step_of_each_tokens_largest_entry():
     step = value.abs().amax(dim=-1, keepdim=True) / 127
     assert bool(((got - value).abs() <= 0.5 * step * (1 + 1e-5)).all())
     assert store.nbytes == 2 * 7 * 16 + 2 * 7 * 4  # int8 values + one float32 scale per token
+    assert store.record_bytes(2, 7, 16) == store.nbytes
     zeros = MixedAttentionStore(torch.int8, timestep=0)
     zeros.put(0, torch.zeros(1, 2, 4))
     assert torch.equal(zeros.get(0, torch.float32), torch.zeros(1, 2, 4))

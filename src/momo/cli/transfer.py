@@ -76,7 +76,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument(
         "--reuse-inversion", action="store_true",
         help="motion files only: take the leader's and followers' attention from their "
-        "inversion instead of denoising them again (~1.7x faster; outputs differ from the "
+        "inversion instead of denoising them again (~1.5x faster; outputs differ from the "
         "reference's by the inversion's reconstruction error)",
     )  # fmt: skip
     parser.add_argument(

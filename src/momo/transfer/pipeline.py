@@ -429,11 +429,15 @@ def _replayed_transfer(plan: _Plan) -> Tensor:
     """
     model, layout, schedule = plan.model, plan.layout, plan.schedule
     store = MixedAttentionStore(storage_dtype(model.dtype))
-    width = model.denoiser.config.latent_dim
-    tokens = plan.batch_frames + (1 if model.denoiser.config.has_cls_token else 0)
+    config = model.denoiser.config
     steps = sum(schedule.mixes_at(t) for t in plan.scheduler.timesteps)
-    per_token = width * store.element_size + (4 if store.dtype == torch.int8 else 0)
-    size = len(plan.followers) * steps * len(schedule.layers) * tokens * per_token
+    size = (
+        steps
+        * len(schedule.layers)
+        * store.record_bytes(
+            len(plan.followers), plan.batch_frames + int(config.has_cls_token), config.latent_dim
+        )
+    )
     if size > RECORD_WARNING_BYTES:
         logger.warning(
             "reuse_inversion will hold %.2f GiB (%d bytes) of recorded attention for %d "
@@ -526,7 +530,7 @@ def transfer(
         reuse_inversion: real leader and real followers only: take the leader's and the
             followers' attention at the transfer steps from their inversion instead of
             denoising them again, and sample the outputs alone (`momo.transfer.replay`). About
-            1.7x faster for one follower; the outputs differ from the reference's by the
+            1.5x faster for one follower; the outputs differ from the reference's by the
             inversion's reconstruction drift, and the reported leader and followers are the
             real motions themselves.
 

@@ -47,10 +47,11 @@ class MixedAttentionStore:
     timestep: int | None = None
     entries: dict[tuple[int, int], tuple[Tensor, Tensor | None]] = field(default_factory=dict)
 
-    @property
-    def element_size(self) -> int:
-        """Bytes per stored value."""
-        return torch.empty((), dtype=self.dtype).element_size()
+    def record_bytes(self, rows: int, tokens: int, width: int) -> int:
+        """Bytes one record of ``[rows, tokens, width]`` values takes in this store."""
+        value = torch.empty((), dtype=self.dtype).element_size()
+        scale = 4 if self.dtype == torch.int8 else 0  # one float32 per token
+        return rows * tokens * (width * value + scale)
 
     def put(self, layer: int, value: Tensor) -> None:
         """Record ``value`` for ``layer`` at the current timestep."""
