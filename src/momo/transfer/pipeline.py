@@ -174,8 +174,8 @@ def _resolve_inputs(
         _check_length(text_frames, "generated motion", limit, real=False)
     leader_in = _as_input(leader, "leader", text_frames, limit)
     followers_in = [
-        _as_input(f, f"follower {j + 1}" if len(followers) > 1 else "follower", text_frames, limit)
-        for j, f in enumerate(followers)
+        _as_input(f, what, text_frames, limit)
+        for f, what in zip(followers, _roles(len(followers))[1:])
     ]
     return leader_in, followers_in, text_frames
 
@@ -357,8 +357,7 @@ def _scheduler(
     scheduler = model.scheduler(
         None if num_steps is None else int(num_steps), reference_rounding=reference_rounding
     )
-    mixes = any(schedule.mixes_at(t) for t in scheduler.timesteps)
-    if schedule.layers and schedule.steps and not mixes:
+    if schedule.layers and schedule.steps and not schedule.mixing_timesteps(scheduler.timesteps):
         raise TransferError(
             f"none of the {len(scheduler.timesteps)} sampled timesteps "
             f"({_span(scheduler.timesteps)}) is a mixing step ({_span(schedule.steps)}); "
@@ -430,7 +429,7 @@ def _replayed_transfer(plan: _Plan) -> Tensor:
     model, layout, schedule = plan.model, plan.layout, plan.schedule
     store = MixedAttentionStore(storage_dtype(model.dtype))
     config = model.denoiser.config
-    steps = sum(schedule.mixes_at(t) for t in plan.scheduler.timesteps)
+    steps = len(schedule.mixing_timesteps(plan.scheduler.timesteps))
     size = (
         steps
         * len(schedule.layers)
@@ -694,7 +693,7 @@ def _record(
         "row_lengths": list(lengths),
         "layers": list(schedule.layers),
         "steps": list(schedule.steps),
-        "mixing_timesteps": [int(t) for t in scheduler.timesteps if schedule.mixes_at(t)],
+        "mixing_timesteps": schedule.mixing_timesteps(scheduler.timesteps),
         "num_layers": schedule.num_layers,
         "num_timesteps": schedule.num_timesteps,
         "guidance_scale": {

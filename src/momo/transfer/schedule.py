@@ -142,6 +142,10 @@ class TransferSchedule:
         """Whether output rows mix at this model timestep (in at least one layer)."""
         return bool(self.layers) and int(timestep) in self.steps
 
+    def mixing_timesteps(self, timesteps: Iterable[int]) -> list[int]:
+        """The sampled ``timesteps`` at which output rows mix, in the given order."""
+        return [int(t) for t in timesteps if self.mixes_at(t)]
+
     def as_dict(self) -> dict[str, list[int] | int]:
         """JSON-ready record."""
         return {
