@@ -35,7 +35,9 @@ def test_bandai_sample(bandai_sample: dict[str, bytes]) -> None:
 
 
 def test_cmu_clips(shared_data: Path) -> None:
-    for path in sorted((shared_data / "cmu-131").glob("*.bvh")):
+    paths = sorted((shared_data / "cmu-131").glob("*.bvh"))
+    assert [p.name for p in paths] == ["131_01.bvh", "131_02.bvh", "131_03.bvh"]
+    for path in paths:
         joints, info = load_joints(path)
         assert info["joint_map"] == "cmu_asf"
         walk = path.name in ("131_01.bvh", "131_02.bvh")

@@ -84,6 +84,18 @@ class DDIMScheduler:
         dtype = torch.float32 if self.reference_rounding else torch.float64
         return torch.tensor(value, dtype=dtype, device=like.device)
 
+    @staticmethod
+    def _sqrt(coef: Tensor) -> Tensor:
+        """Square root of a 0-dim coefficient, correctly rounded in its own dtype.
+
+        torch's float32 ``sqrt`` on CPU may use a vector kernel that is off by one ulp, and which
+        kernel runs depends on the processor, so the reference's float32 coefficients would
+        differ between machines. IEEE ``math.sqrt`` in float64 rounded once more to float32 is the
+        correctly rounded float32 square root (double rounding is harmless for sqrt since
+        53 >= 2 * 24 + 2), the value a GPU's ``sqrtf`` gives.
+        """
+        return torch.tensor(math.sqrt(max(float(coef), 0.0)), dtype=coef.dtype, device=coef.device)
+
     def predict_eps(self, x_t: Tensor, timestep: int, x0_pred: Tensor) -> Tensor:
         """Noise implied by (x_t, x0) at ``timestep``: (x_t / sqrt(ab) - x0) / sqrt(1/ab - 1)."""
         ab = self.schedule.alpha_bar(timestep)
@@ -115,8 +127,9 @@ class DDIMScheduler:
         eps = self.predict_eps(x_t, timestep, x0_pred)
         ab = self._coef(self.schedule.alpha_bar(timestep), x_t)
         ab_prev = self._coef(self.schedule.alpha_bar(self.previous_timestep(timestep)), x_t)
-        sigma = self.eta * torch.sqrt((1 - ab_prev) / (1 - ab)) * torch.sqrt(1 - ab / ab_prev)
-        out = x0_pred * torch.sqrt(ab_prev) + torch.sqrt(1 - ab_prev - sigma**2) * eps
+        sqrt = self._sqrt
+        sigma = self.eta * sqrt((1 - ab_prev) / (1 - ab)) * sqrt(1 - ab / ab_prev)
+        out = x0_pred * sqrt(ab_prev) + sqrt(1 - ab_prev - sigma**2) * eps
         if self.eta > 0 and self.previous_timestep(timestep) >= 0:
             if noise is None:
                 noise = torch.randn(x_t.shape, generator=generator, dtype=x_t.dtype)
@@ -132,4 +145,4 @@ class DDIMScheduler:
         """
         eps = self.predict_eps(x_t, timestep, x0_pred)
         ab_next = self._coef(self.schedule.alpha_bar(self.next_timestep(timestep)), x_t)
-        return (x0_pred * torch.sqrt(ab_next) + torch.sqrt(1 - ab_next) * eps).to(x_t.dtype)
+        return (x0_pred * self._sqrt(ab_next) + self._sqrt(1 - ab_next) * eps).to(x_t.dtype)
