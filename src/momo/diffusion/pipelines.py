@@ -6,18 +6,22 @@ Both encode the prompts once and reuse the embedding at every step.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 import torch
 from torch import Tensor
 
+from momo.constants import DEFAULT_GUIDANCE_SCALE, DEFAULT_NUM_FRAMES
 from momo.diffusion.ddpm import DDPMScheduler
 from momo.diffusion.guidance import guidance_scales, make_x0_predictor
 from momo.diffusion.inversion import ddim_invert
 from momo.diffusion.sampling import sample
 from momo.errors import TransferError
 from momo.models.text_encoders import TextEmbedding
+from momo.motion.batch import frame_mask as make_frame_mask
+from momo.motion.batch import text_drop
 
 if TYPE_CHECKING:
     from momo.models.bundle import MotionDiffusionModel
@@ -25,20 +29,13 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Length of generated motions when none is given (6 s at 20 fps).
-DEFAULT_NUM_FRAMES = 120
-
-#: Longest motion the models were trained on (HumanML3D: 196 frames, 9.8 s).
-MAX_FRAMES = 196
-
 
 def _text_and_drop(
     model: MotionDiffusionModel, texts: Sequence[str | None]
 ) -> tuple[TextEmbedding, Tensor]:
     """Encode the prompts (None -> unconditional row) once; returns (embedding, drop_text)."""
     prompts = [t if t else "" for t in texts]
-    drop = torch.tensor([not t for t in texts], dtype=torch.bool, device=model.device)
-    return model.encode_text(prompts), drop
+    return model.encode_text(prompts), text_drop(texts, model.device)
 
 
 def invert(
@@ -76,7 +73,7 @@ def generate(
     texts: Sequence[str],
     *,
     num_frames: int | Sequence[int] = DEFAULT_NUM_FRAMES,
-    guidance_scale: float | Sequence[float] = 2.5,
+    guidance_scale: float | Sequence[float] = DEFAULT_GUIDANCE_SCALE,
     seed: int | None = None,
     sampler: Literal["ddpm", "ddim"] = "ddpm",
     num_steps: int | None = None,
@@ -88,16 +85,19 @@ def generate(
     Args:
         model: a loaded model.
         texts: prompts (an empty string generates unconditionally).
-        num_frames: frames per motion (one value or one per prompt; at most 196).
+        num_frames: frames per motion (one value or one per prompt; at most the model's
+            limit, `MotionDiffusionModel.max_frames`).
         guidance_scale: classifier-free guidance (one value or one per prompt; 1 = none).
-        seed: seed of the initial noise and of the sampler's noise (None: random).
+        seed: seed of the initial noise and of the sampler's noise (None: a fresh one); recorded
+            in each motion's ``meta["seed"]``.
         sampler: "ddpm" (ancestral, as MDM generates) or "ddim" (deterministic, eta 0).
         num_steps: respaced steps (default: all of the model's timesteps).
         noise: optional initial latents ``[B, T_max, 263]`` (overrides the seeded draw).
         progress: show a progress bar.
 
     Returns:
-        One `Motion` per prompt, raw features of the requested length, ``text`` set.
+        One `Motion` per prompt, raw features of the requested length, ``text`` set, ``meta``
+        holding its guidance scale and the seed.
     """
     from momo.motion.motion import Motion
 
@@ -109,16 +109,17 @@ def generate(
     frames = [int(num_frames)] * len(texts) if isinstance(num_frames, int) else list(num_frames)
     if len(frames) != len(texts):
         raise TransferError(f"got {len(frames)} frame counts for {len(texts)} prompts")
-    if any(not 1 <= n <= MAX_FRAMES for n in frames):
-        raise TransferError(f"num_frames must be within 1..{MAX_FRAMES} (HumanML3D's limit)")
+    limit = model.max_frames
+    if any(not 1 <= n <= limit for n in frames):
+        raise TransferError(f"num_frames must be within 1..{limit} (the model's limit)")
     scales = guidance_scales(guidance_scale, len(texts))
     if bool((scales < 0).any()):
         raise TransferError("guidance_scale must be >= 0")
 
     batch, length = len(texts), max(frames)
-    generator = torch.Generator().manual_seed(seed) if seed is not None else torch.Generator()
     if seed is None:
-        generator.seed()
+        seed = secrets.randbits(63)
+    generator = torch.Generator().manual_seed(int(seed))
     if noise is None:
         # Drawn on the CPU in float32 so a seed gives the same motions on any device/dtype.
         noise = torch.randn(batch, length, model.denoiser.config.nfeats, generator=generator)
@@ -128,10 +129,7 @@ def generate(
             f"got {list(noise.shape)}"
         )
     x_T = noise.to(device=model.device, dtype=model.dtype)
-    frame_mask = (
-        torch.arange(length, device=model.device)[None]
-        < torch.tensor(frames, device=model.device)[:, None]
-    )
+    frame_mask = make_frame_mask(frames, length, model.device)
     text, drop = _text_and_drop(model, texts)
     predict = make_x0_predictor(model.denoiser, text, frame_mask, scales, drop)
     if sampler == "ddpm":
@@ -148,6 +146,6 @@ def generate(
     x0 = sample(predict, x_T, scheduler, generator=generator, progress=progress)
     features = model.model_to_features(x0, frames)
     return [
-        Motion(f, text=t or None, name="generated", meta={"guidance_scale": float(s)})
+        Motion(f, text=t or None, name="generated", meta={"guidance_scale": float(s), "seed": seed})
         for f, t, s in zip(features, texts, scales.tolist())
     ]

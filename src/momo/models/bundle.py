@@ -10,12 +10,14 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from momo.constants import MAX_FRAMES
 from momo.diffusion.ddim import DDIMScheduler
 from momo.diffusion.schedules import NoiseSchedule
 from momo.errors import TransferError
 from momo.models.config import ModelConfig
 from momo.models.mdm import MotionDenoiser
 from momo.models.text_encoders import TextEmbedding, TextEncoder
+from momo.motion.batch import normalized_batch
 
 if TYPE_CHECKING:
     from momo.motion.motion import Motion
@@ -79,8 +81,19 @@ class MotionDiffusionModel:
             self.schedule, tuple(timesteps), eta=eta, reference_rounding=reference_rounding
         )
 
+    @property
+    def max_frames(self) -> int:
+        """Longest motion the model supports: its training limit (HumanML3D: 196) or less.
+
+        The limit is the smaller of the one recorded in the model's config (``max_frames``) and
+        what its positional table holds (one position goes to the CLS token, if any).
+        """
+        limit = int(self.config.extra.get("max_frames", MAX_FRAMES))
+        config = self.denoiser.config
+        return min(limit, config.max_positions - (1 if config.has_cls_token else 0))
+
     def motions_to_model(self, motions: Sequence[Motion]) -> tuple[Tensor, Tensor]:
-        """Normalise and pad motions for the denoiser.
+        """Normalise and pad motions for the denoiser (`momo.motion.batch.normalized_batch`).
 
         Raw features are padded with zeros to the longest motion and then normalised, so padded
         frames hold -Mean/Std (as the reference's data loader does).
@@ -88,14 +101,11 @@ class MotionDiffusionModel:
         Returns:
             (x ``[B, T_max, 263]`` on the model's device/dtype, frame_mask bool ``[B, T_max]``).
         """
-        from momo.motion.batch import pad_features
-
         if not motions:
             raise TransferError("no motions given; pass at least one Motion")
-        padded, mask = pad_features([np.asarray(m.features, dtype=np.float32) for m in motions])
-        x = np.asarray(self.normalizer.normalize(np.asarray(padded, dtype=np.float64)))
-        x_t = torch.as_tensor(x).to(device=self.device, dtype=self.dtype)
-        return x_t, torch.as_tensor(np.asarray(mask), dtype=torch.bool, device=self.device)
+        return normalized_batch(
+            [m.features for m in motions], self.normalizer, device=self.device, dtype=self.dtype
+        )
 
     def model_to_features(self, x: Tensor, lengths: Sequence[int]) -> list[np.ndarray]:
         """Denormalise model outputs ``[B, T, 263]`` and cut each row to its length.

@@ -36,13 +36,15 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from momo.constants import DEFAULT_GUIDANCE_SCALE, DEFAULT_NUM_FRAMES, FPS, MIN_TRANSFER_FRAMES
 from momo.diffusion.ddim import DDIMScheduler
 from momo.diffusion.guidance import X0Predictor, make_x0_predictor
 from momo.diffusion.inversion import ddim_invert
-from momo.diffusion.pipelines import DEFAULT_NUM_FRAMES, MAX_FRAMES
 from momo.diffusion.sampling import sample
 from momo.errors import TransferError
 from momo.models.attention import Attention, AttentionProcessor, use_processors
+from momo.motion.batch import frame_mask as make_frame_mask
+from momo.motion.batch import normalized_batch, text_drop
 from momo.motion.motion import Motion
 from momo.transfer.cross_attention import ConstantMemoryCrossAttention
 from momo.transfer.layout import TransferLayout
@@ -62,14 +64,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Guidance of generated rows when every motion comes from a prompt (MoMo's and MDM's default).
-DEFAULT_GUIDANCE = 2.5
-
 #: Size of the attention record of ``reuse_inversion`` above which a warning is logged.
 RECORD_WARNING_BYTES = 2**30
-
-#: Shortest motion a transfer accepts (1 s at 20 fps): shorter clips hold no outline to follow.
-MIN_FRAMES = 20
 
 
 @dataclass(frozen=True)
@@ -103,31 +99,28 @@ class TransferInput:
 
 
 def max_motion_frames(model: MotionDiffusionModel) -> int:
-    """Longest motion the model supports: its training limit (HumanML3D: 196 frames) or less."""
-    limit = int(model.config.extra.get("max_frames", MAX_FRAMES))
-    config = model.denoiser.config
-    table = config.max_positions - (1 if config.has_cls_token else 0)
-    return min(limit, table)
+    """Longest motion the model supports (`MotionDiffusionModel.max_frames`)."""
+    return model.max_frames
 
 
 def _check_length(frames: int, what: str, limit: int, real: bool) -> None:
-    if frames < MIN_FRAMES:
+    if frames < MIN_TRANSFER_FRAMES:
         raise TransferError(
-            f"the {what} has {frames} frames ({frames / 20:.2f} s); a transfer needs at least "
-            f"{MIN_FRAMES} frames ({MIN_FRAMES / 20:.0f} s at 20 fps). Use a longer motion"
-            + ("" if real else " or a larger num_frames (--frames)")
+            f"the {what} has {frames} frames ({frames / FPS:.2f} s); a transfer needs at least "
+            f"{MIN_TRANSFER_FRAMES} frames ({MIN_TRANSFER_FRAMES / FPS:.0f} s at {FPS} fps). "
+            "Use a longer motion" + ("" if real else " or a larger num_frames (--frames)")
         )
     if frames > limit:
         if real:
             raise TransferError(
-                f"the {what} has {frames} frames ({frames / 20:.1f} s) but the model supports at "
-                f"most {limit} ({limit / 20:.1f} s). Crop it first, e.g. "
+                f"the {what} has {frames} frames ({frames / FPS:.1f} s) but the model supports "
+                f"at most {limit} ({limit / FPS:.1f} s). Crop it first, e.g. "
                 f"momo.Motion(motion.features[:{limit}], text=motion.text), or pass --crop to "
                 "`momo transfer` to keep its first frames"
             )
         raise TransferError(
             f"num_frames {frames} exceeds the model's limit of {limit} frames "
-            f"({limit / 20:.1f} s); ask for at most {limit}"
+            f"({limit / FPS:.1f} s); ask for at most {limit}"
         )
 
 
@@ -207,7 +200,7 @@ def _guidance(
     """(scale of generated rows, scale of outputs); inverted rows always run at 1."""
     any_real = leader.is_real or any(f.is_real for f in followers)
     if guidance_scale is None:
-        return DEFAULT_GUIDANCE, 1.0 if any_real else DEFAULT_GUIDANCE
+        return DEFAULT_GUIDANCE_SCALE, 1.0 if any_real else DEFAULT_GUIDANCE_SCALE
     try:
         scale = float(guidance_scale)
     except (TypeError, ValueError):
@@ -320,17 +313,18 @@ def _invert(
     Returns:
         (normalised clean motions, latents x_T), both ``[n, batch_frames, 263]``.
     """
-    from momo.motion.batch import pad_features
-
     model = plan.model
-    padded, mask = pad_features([m.features for m in motions], max_frames=plan.batch_frames)
-    x0 = np.asarray(model.normalizer.normalize(np.asarray(padded, dtype=np.float64)))
-    x0_t = torch.as_tensor(x0).to(device=model.device, dtype=model.dtype)
-    frame_mask = torch.as_tensor(np.asarray(mask), dtype=torch.bool, device=model.device)
+    x0_t, frame_mask = normalized_batch(
+        [m.features for m in motions],
+        model.normalizer,
+        max_frames=plan.batch_frames,
+        device=model.device,
+        dtype=model.dtype,
+    )
     texts = [m.text or "" for m in motions]
     if bool(frame_mask.all()):
         frame_mask = None  # nothing to mask: attention runs without a mask (same result)
-    drop = torch.tensor([not t for t in texts], dtype=torch.bool, device=model.device)
+    drop = text_drop(texts, model.device)
     predict = make_x0_predictor(model.denoiser, model.encode_text(texts), frame_mask, 1.0, drop)
     if recording is not None:
         recorders = recording_processors(
@@ -454,9 +448,9 @@ def _replayed_transfer(plan: _Plan) -> Tensor:
     leader_frames = plan.lengths[layout.leader_row]
     out_frame_mask = None
     if leader_frames < plan.batch_frames:
-        out_frame_mask = (
-            torch.arange(plan.batch_frames, device=model.device)[None] < leader_frames
-        ).expand(len(outputs), -1)
+        out_frame_mask = make_frame_mask(
+            [leader_frames] * len(outputs), plan.batch_frames, model.device
+        )
     predict = make_x0_predictor(
         model.denoiser,
         plan.text.index(rows.to(plan.text.tokens.device)),
@@ -598,13 +592,10 @@ def transfer(
             text = embedding.index([position.get(t or "", 0) for t in texts])
         else:
             text = model.encode_text([""] * len(texts))
-        drop = torch.tensor([not t for t in texts], dtype=torch.bool, device=model.device)
+        drop = text_drop(texts, model.device)
         frame_mask = None  # every row is full length: nothing to mask (same result, faster)
         if min(lengths) < batch_frames:
-            frame_mask = (
-                torch.arange(batch_frames, device=model.device)[None]
-                < torch.tensor(lengths, device=model.device)[:, None]
-            )
+            frame_mask = make_frame_mask(lengths, batch_frames, model.device)
 
         # 4. Initial latents.
         nfeats = denoiser.config.nfeats
