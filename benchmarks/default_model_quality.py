@@ -154,8 +154,8 @@ def generation_section(
     seed: int,
 ) -> dict[str, Any]:
     """Generate from held-out captions; compare with the real held-out clips and a train floor."""
-    from momo.diffusion.pipelines import generate
     from momo.evaluation.quality import diversity, fid, motion_set_quality
+    from momo.pipelines.generate import generate
 
     rng = np.random.default_rng(seed)
     test_rows = cache.rows("test", mirrored=False)
@@ -297,7 +297,7 @@ def transfer_section(
     arguments of `momo.transfer`, e.g. ``reuse_inversion``)."""
     from momo.evaluation.metrics import transfer_metrics
     from momo.motion.motion import Motion
-    from momo.transfer.pipeline import transfer
+    from momo.pipelines.transfer.pipeline import transfer
 
     plan = choose_pairs(
         cache, classifier, pairs=pairs, followers_per_leader=followers_per_leader, crop=crop,

@@ -35,6 +35,7 @@ from momo.errors import TransferError
 from momo.models.attention import AttentionCapture, CaptureProcessor, use_processors
 from momo.motion.batch import frame_mask as make_frame_mask
 from momo.motion.batch import text_drop
+from momo.pipelines.scheduling import ddim_scheduler
 
 if TYPE_CHECKING:
     from momo.models.bundle import MotionDiffusionModel
@@ -166,7 +167,7 @@ def capture_features(
     denoiser = model.denoiser
     config = denoiser.config
     modules = denoiser.self_attention_modules()
-    scheduler = model.scheduler()
+    scheduler = ddim_scheduler(model)
     chosen_layers = _choose(layers, list(range(len(modules))), "layers")
     chosen_steps = _choose(timesteps, list(scheduler.timesteps), "timesteps")
     if denoiser.training:

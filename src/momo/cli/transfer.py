@@ -115,9 +115,9 @@ def run(args: argparse.Namespace) -> int:
     import momo
     from momo.errors import TransferError
     from momo.evaluation.table import metrics_table
-    from momo.transfer.layout import TransferLayout
-    from momo.transfer.result import check_result_dir
-    from momo.transfer.schedule import parse_span
+    from momo.pipelines.transfer.layout import TransferLayout
+    from momo.pipelines.transfer.result import check_result_dir
+    from momo.pipelines.transfer.schedule import parse_span
 
     if args.follower_copies < 1:
         raise TransferError(f"--follower-copies must be >= 1, got {args.follower_copies}")

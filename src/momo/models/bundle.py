@@ -11,15 +11,17 @@ import torch
 from torch import Tensor
 
 from momo.constants import MAX_FRAMES
-from momo.diffusion.ddim import DDIMScheduler
-from momo.diffusion.schedules import NoiseSchedule
 from momo.errors import TransferError
 from momo.models.config import ModelConfig
 from momo.models.mdm import MotionDenoiser
-from momo.models.text_encoders import TextEmbedding, TextEncoder
+from momo.models.text_encoders import TextEncoder
 from momo.motion.batch import normalized_batch
+from momo.text_embedding import TextEmbedding
 
 if TYPE_CHECKING:
+    # Type only: the bundle holds a schedule but runs no diffusion arithmetic (the pipelines
+    # build schedulers from it: `momo.pipelines.scheduling`).
+    from momo.diffusion.schedules import NoiseSchedule
     from momo.motion.motion import Motion
     from momo.motion.normalization import Normalizer
 
@@ -67,19 +69,6 @@ class MotionDiffusionModel:
     def encode_text(self, texts: Sequence[str]) -> TextEmbedding:
         """Encode prompts once, on the denoiser's device and dtype: ``[B, S, D]`` etc."""
         return self.text_encoder.encode(list(texts)).to(self.device, self.dtype)
-
-    def scheduler(
-        self, num_steps: int | None = None, *, eta: float = 0.0, reference_rounding: bool = False
-    ) -> DDIMScheduler:
-        """A DDIM scheduler over all timesteps or ``num_steps`` evenly respaced ones."""
-        timesteps = (
-            range(self.num_timesteps)
-            if num_steps is None
-            else self.schedule.respaced_timesteps(num_steps)
-        )
-        return DDIMScheduler(
-            self.schedule, tuple(timesteps), eta=eta, reference_rounding=reference_rounding
-        )
 
     @property
     def max_frames(self) -> int:

@@ -1,6 +1,9 @@
-"""User-level inversion and text-to-motion generation (`momo.invert`, `momo.generate`).
+"""Text-to-motion generation (`momo.generate`), in numbered steps.
 
-Both encode the prompts once and reuse the embedding at every step.
+1. Check the prompts, lengths and guidance; draw (or take) the initial noise from the seed.
+2. Encode the prompts once (reused at every step), build the frame mask and text-drop flags.
+3. Sample with classifier-free guidance (DDPM, as MDM generates, or deterministic DDIM).
+4. Denormalise and cut each row to its length; the seed goes into each motion's meta.
 """
 
 from __future__ import annotations
@@ -14,58 +17,18 @@ import torch
 from torch import Tensor
 
 from momo.constants import DEFAULT_GUIDANCE_SCALE, DEFAULT_NUM_FRAMES
-from momo.diffusion.ddpm import DDPMScheduler
 from momo.diffusion.guidance import guidance_scales, make_x0_predictor
-from momo.diffusion.inversion import ddim_invert
 from momo.diffusion.sampling import sample
 from momo.errors import TransferError
-from momo.models.text_encoders import TextEmbedding
 from momo.motion.batch import frame_mask as make_frame_mask
-from momo.motion.batch import text_drop
+from momo.pipelines.conditioning import encode_texts
+from momo.pipelines.scheduling import ddim_scheduler, ddpm_scheduler
 
 if TYPE_CHECKING:
     from momo.models.bundle import MotionDiffusionModel
     from momo.motion.motion import Motion
 
 logger = logging.getLogger(__name__)
-
-
-def _text_and_drop(
-    model: MotionDiffusionModel, texts: Sequence[str | None]
-) -> tuple[TextEmbedding, Tensor]:
-    """Encode the prompts (None -> unconditional row) once; returns (embedding, drop_text)."""
-    prompts = [t if t else "" for t in texts]
-    return model.encode_text(prompts), text_drop(texts, model.device)
-
-
-def invert(
-    model: MotionDiffusionModel,
-    motions: Sequence[Motion],
-    *,
-    num_steps: int | None = None,
-    progress: bool = True,
-) -> Tensor:
-    """DDIM-invert real motions to the model's initial latents x_T.
-
-    Each motion is conditioned on its own text (unconditional when it has none), without
-    guidance, as the reference does.
-
-    Args:
-        model: a loaded model.
-        motions: motions to invert (different lengths are padded and masked).
-        num_steps: respaced DDIM steps (default: all of the model's timesteps).
-        progress: show a progress bar.
-
-    Returns:
-        ``[len(motions), T_max, 263]`` normalised latents on the model's device and dtype,
-        padded to the longest motion (padded frames are carried along but masked).
-    """
-    if not motions:
-        raise TransferError("invert() needs at least one motion")
-    x0, frame_mask = model.motions_to_model(motions)
-    text, drop = _text_and_drop(model, [m.text for m in motions])
-    predict = make_x0_predictor(model.denoiser, text, frame_mask, 1.0, drop)
-    return ddim_invert(predict, x0, model.scheduler(num_steps), progress=progress)
 
 
 def generate(
@@ -130,19 +93,11 @@ def generate(
         )
     x_T = noise.to(device=model.device, dtype=model.dtype)
     frame_mask = make_frame_mask(frames, length, model.device)
-    text, drop = _text_and_drop(model, texts)
+    text, drop = encode_texts(model, texts)
     predict = make_x0_predictor(model.denoiser, text, frame_mask, scales, drop)
-    if sampler == "ddpm":
-        timesteps = (
-            range(model.num_timesteps)
-            if num_steps is None
-            else model.schedule.respaced_timesteps(num_steps)
-        )
-        scheduler = DDPMScheduler(model.schedule, tuple(timesteps))
-    elif sampler == "ddim":
-        scheduler = model.scheduler(num_steps)  # type: ignore[assignment]
-    else:
+    if sampler not in ("ddpm", "ddim"):
         raise TransferError(f"unknown sampler {sampler!r}; use 'ddpm' or 'ddim'")
+    scheduler = (ddpm_scheduler if sampler == "ddpm" else ddim_scheduler)(model, num_steps)
     x0 = sample(predict, x_T, scheduler, generator=generator, progress=progress)
     features = model.model_to_features(x0, frames)
     return [
