@@ -114,8 +114,8 @@ def _motion(seed: int, text: str):  # noqa: ANN202 - Motion
 def run_case(case: str, threads: int, throughput_steps: int, repeats: int = 1) -> dict[str, float]:
     """Run one case in this process ``repeats`` times; returns the fastest wall time (s), its
     CPU time (s), the 1-minute load average before the first run and the peak RSS (MB)."""
-    from momo.diffusion.pipelines import invert
-    from momo.transfer import transfer
+    from momo.pipelines.invert import invert
+    from momo.pipelines.transfer import transfer
 
     torch.set_num_threads(threads)
     steps = throughput_steps if case.startswith("throughput") else 100

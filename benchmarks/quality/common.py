@@ -31,9 +31,7 @@ class Clip:
 
 def model_frame_limit(model: MotionDiffusionModel) -> int:
     """Longest motion to use: the model's limit and the crop length it was trained on."""
-    from momo.transfer.pipeline import max_motion_frames
-
-    limit = max_motion_frames(model)
+    limit = model.max_frames
     trained = model.config.extra.get("training_config", {}).get("max_frames")
     return min(limit, int(trained)) if trained else limit
 

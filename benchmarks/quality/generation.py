@@ -29,8 +29,8 @@ def generation_section(
     seed: int,
 ) -> dict[str, Any]:
     """Generate from held-out captions; compare with the real held-out clips and a train floor."""
-    from momo.diffusion.pipelines import generate
     from momo.evaluation.quality import diversity, fid, motion_set_quality
+    from momo.pipelines.generate import generate
 
     rng = np.random.default_rng(seed)
     test_rows = cache.rows("test", mirrored=False)

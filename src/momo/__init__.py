@@ -26,13 +26,13 @@ _EXPORTS: dict[str, str] = {
     "load_motion": "momo.io.api",
     "save_motion": "momo.io.api",
     "TextEncoder": "momo.models.text_encoders",
-    "TextEmbedding": "momo.models.text_encoders",
+    "TextEmbedding": "momo.text_embedding",
     "MotionDiffusionModel": "momo.models.bundle",
     "load_model": "momo.models.loading",
-    "invert": "momo.diffusion.pipelines",
-    "generate": "momo.diffusion.pipelines",
-    "transfer": "momo.transfer.pipeline",
-    "TransferResult": "momo.transfer.result",
+    "invert": "momo.pipelines.invert",
+    "generate": "momo.pipelines.generate",
+    "transfer": "momo.pipelines.transfer.pipeline",
+    "TransferResult": "momo.pipelines.transfer.result",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -50,7 +50,6 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from momo.diffusion.pipelines import generate, invert
     from momo.errors import (
         ModelLoadError,
         MomoError,
@@ -61,8 +60,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from momo.io.api import load_motion, save_motion
     from momo.models.bundle import MotionDiffusionModel
     from momo.models.loading import load_model
-    from momo.models.text_encoders import TextEmbedding, TextEncoder
+    from momo.models.text_encoders import TextEncoder
     from momo.motion.kinematics import features_to_joints, joints_to_features
     from momo.motion.motion import Motion
-    from momo.transfer.pipeline import transfer
-    from momo.transfer.result import TransferResult
+    from momo.pipelines.generate import generate
+    from momo.pipelines.invert import invert
+    from momo.pipelines.transfer.pipeline import transfer
+    from momo.pipelines.transfer.result import TransferResult
+    from momo.text_embedding import TextEmbedding

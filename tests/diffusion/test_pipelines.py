@@ -72,3 +72,19 @@ def test_invert_matches_the_loop_on_padded_normalised_motions(model):
     assert torch.allclose(latents, expected, rtol=0, atol=1e-12)
     with pytest.raises(TransferError):
         momo.invert(model, [], progress=False)
+
+
+def test_generate_records_its_seed_and_a_recorded_seed_reproduces(model):
+    kwargs = dict(num_frames=12, progress=False, num_steps=4)
+    given = momo.generate(model, ["walk"], seed=5, **kwargs)[0]
+    assert given.meta["seed"] == 5
+    fresh = momo.generate(model, ["walk"], **kwargs)[0]
+    again = momo.generate(model, ["walk"], seed=fresh.meta["seed"], **kwargs)[0]
+    np.testing.assert_array_equal(fresh.features, again.features)
+
+
+def test_generate_takes_the_frame_limit_from_the_model(model):
+    model.config.extra["max_frames"] = 30
+    assert model.max_frames == 30
+    with pytest.raises(TransferError, match="within 1..30"):
+        momo.generate(model, ["walk"], num_frames=31, progress=False)

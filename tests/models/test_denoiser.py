@@ -156,3 +156,28 @@ def test_state_dict_layout_equals_official_manifest(shared_fixtures, manifest):
     assert ours == expected
     learned = sum(p.numel() for p in model.parameters())
     assert learned == spec["num_elements_without_pe_buffers"]
+
+
+def test_presets_build_the_published_denoisers():
+    from momo.models.config import CrossMemory, FirstToken, mdm_denoiser, momo_denoiser
+
+    momo_config = momo_denoiser(num_layers=2)
+    assert momo_config.arch == "trans_dec" and momo_config.num_layers == 2
+    assert momo_config.cls_token is FirstToken.TIME_AND_TEXT
+    assert momo_config.cross_memory is CrossMemory.TEXT
+    mdm = mdm_denoiser()
+    assert (mdm.arch, mdm.num_layers, mdm.text_token_dim, mdm.mask_frames) == (
+        "trans_enc",
+        8,
+        None,
+        False,
+    )
+    assert mdm.cls_token == "tcond"  # enum values are the official strings
+
+
+def test_pooled_text_is_required_where_the_variant_reads_it():
+    with pytest.raises(ModelLoadError, match="needs text_pooled_dim for the CLS token"):
+        DenoiserConfig(text_token_dim=12, text_pooled_dim=None)
+    with pytest.raises(ModelLoadError, match="pooled text vector"):
+        DenoiserConfig(arch="trans_enc", text_token_dim=12, text_pooled_dim=None)
+    DenoiserConfig(emb_trans_dec="cls_t_cross_cond", text_token_dim=12, text_pooled_dim=None)

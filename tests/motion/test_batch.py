@@ -54,3 +54,30 @@ def test_lengths_to_mask() -> None:
     )
     mask = lengths_to_mask(torch.tensor([2, 1]))
     assert mask.dtype == torch.bool and mask.tolist() == [[True, True], [True, False]]
+
+
+def test_frame_mask_and_text_drop_mark_real_frames_and_unconditional_rows() -> None:
+    from momo.motion.batch import frame_mask, text_drop
+
+    mask = frame_mask([3, 5, 1], 5)
+    assert mask.dtype == torch.bool and mask.shape == (3, 5)
+    assert mask.sum(1).tolist() == [3, 5, 1] and not mask[0, 3:].any()
+    assert text_drop(["walk", "", None]).tolist() == [False, True, True]
+
+
+def test_normalized_batch_pads_raw_zeros_before_normalising() -> None:
+    from momo.motion.batch import normalized_batch
+    from momo.motion.normalization import Normalizer
+
+    rng = np.random.default_rng(1)
+    mean = rng.normal(size=263).astype(np.float32)
+    std = rng.uniform(0.5, 2.0, 263).astype(np.float32)
+    items = [rng.normal(size=(t, 263)).astype(np.float32) for t in (4, 2)]
+    x, mask = normalized_batch(items, Normalizer(mean, std), dtype=torch.float64)
+    assert x.shape == (2, 4, 263) and x.dtype == torch.float64
+    assert mask.tolist() == [[True] * 4, [True, True, False, False]]
+    expected_pad = -mean.astype(np.float64) / std.astype(np.float64)
+    np.testing.assert_allclose(x[1, 2:].numpy(), np.stack([expected_pad] * 2), rtol=1e-6)
+    np.testing.assert_allclose(
+        x[0].numpy(), (items[0] - mean.astype(np.float64)) / std.astype(np.float64), rtol=1e-6
+    )

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from momo.models.attention import Attention, SDPAProcessor
-from momo.transfer.cross_attention import ConstantMemoryCrossAttention
+from momo.pipelines.transfer.cross_attention import ConstantMemoryCrossAttention
 
 
 @pytest.fixture

@@ -14,10 +14,11 @@ from momo.diffusion.sampling import sample
 from momo.errors import TransferError
 from momo.models.attention import SDPAProcessor, use_processors
 from momo.motion.motion import Motion
-from momo.transfer import transfer
-from momo.transfer.layout import TransferLayout
-from momo.transfer.mixed_attention import mixing_processors
-from momo.transfer.replay import MixedAttentionStore, ReplayProcessor, storage_dtype
+from momo.pipelines.scheduling import ddim_scheduler
+from momo.pipelines.transfer import transfer
+from momo.pipelines.transfer.layout import TransferLayout
+from momo.pipelines.transfer.mixed_attention import mixing_processors
+from momo.pipelines.transfer.replay import MixedAttentionStore, ReplayProcessor, storage_dtype
 
 from .helpers import synthetic_motion, tiny_model
 
@@ -43,7 +44,7 @@ def followers():
 def _oracle(model, leader, followers, layers, steps):
     """Outputs of MoMo's batched loop whose leader/follower rows are pinned, at every step, to
     their inversion's latents: what reuse_inversion must compute. Built from the plain pieces
-    (MixedAttentionProcessor over the whole batch), not from momo.transfer.replay."""
+    (MixedAttentionProcessor over the whole batch), not from momo.pipelines.transfer.replay."""
     motions = [leader, *followers]
     frames = max(m.num_frames for m in motions)
     x0, mask = model.motions_to_model(motions)
@@ -58,7 +59,7 @@ def _oracle(model, leader, followers, layers, steps):
         trajectory[t] = x_t.clone()
         return invert_predict(x_t, t)
 
-    x_T = ddim_invert(recording, x0, model.scheduler())
+    x_T = ddim_invert(recording, x0, ddim_scheduler(model))
 
     layout = TransferLayout(len(followers))
     follower_index = list(range(1, len(motions)))
@@ -85,7 +86,7 @@ def _oracle(model, leader, followers, layers, steps):
         return predict(x_t, t)
 
     start = x_T[[rows[r] if r not in out_rows else 0 for r in range(layout.num_rows)]]
-    final = sample(predict_x0, start, model.scheduler())
+    final = sample(predict_x0, start, ddim_scheduler(model))
     return final[out_rows], x0
 
 
@@ -251,12 +252,12 @@ def test_float32_reuse_inversion_stays_close_to_float64(leader, followers):
 def test_motions_outside_the_training_data_are_warned_about(model, leader, caplog):
     mean, std = model.normalizer.mean, model.normalizer.std
     odd = Motion((mean + 50 * std)[None].repeat(30, 0), text="a person walks", name="odd")
-    with caplog.at_level(logging.WARNING, logger="momo.transfer.pipeline"):
+    with caplog.at_level(logging.WARNING, logger="momo.pipelines.transfer.config"):
         transfer(model, leader, [odd], progress=False)
     messages = [r.getMessage() for r in caplog.records]
     assert any("follower (odd) lies far outside" in m and "root height 50.0" in m for m in messages)
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="momo.transfer.pipeline"):
+    with caplog.at_level(logging.WARNING, logger="momo.pipelines.transfer.config"):
         transfer(model, leader, [leader], progress=False)
     assert not any("far" in r.getMessage() for r in caplog.records)
 
@@ -264,10 +265,10 @@ def test_motions_outside_the_training_data_are_warned_about(model, leader, caplo
 def test_a_large_attention_record_is_announced_with_its_exact_size(
     model, leader, followers, caplog, monkeypatch
 ):
-    from momo.transfer import pipeline
+    from momo.pipelines.transfer import denoising
 
-    monkeypatch.setattr(pipeline, "RECORD_WARNING_BYTES", 0)
-    with caplog.at_level(logging.INFO, logger="momo.transfer.pipeline"):
+    monkeypatch.setattr(denoising, "RECORD_WARNING_BYTES", 0)
+    with caplog.at_level(logging.INFO, logger="momo.pipelines.transfer.denoising"):
         transfer(model, leader, followers, reuse_inversion=True, progress=False)
     # 2 followers x 9 mixing steps (1..9) x 2 layers x (34 frames + CLS) x 32 wide x 8 bytes
     expected = 2 * 9 * 2 * 35 * 32 * 8

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from momo.errors import TransferError
-from momo.transfer import TransferLayout, TransferSchedule, parse_span
-from momo.transfer.schedule import default_steps
+from momo.pipelines.transfer import TransferLayout, TransferSchedule, parse_span
+from momo.pipelines.transfer.schedule import default_steps
 
 
 def test_layout_rows_in_reference_order():

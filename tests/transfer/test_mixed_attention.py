@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from momo.models.attention import Attention, SDPAProcessor
-from momo.transfer import MixedAttentionProcessor, TransferLayout
+from momo.pipelines.transfer import MixedAttentionProcessor, TransferLayout
 
 
 def _explicit(

@@ -10,7 +10,7 @@ import torch
 
 from momo.models.attention import SDPAProcessor, use_processors
 from momo.motion.kinematics import features_to_joints
-from momo.transfer import TransferLayout, TransferSchedule, mixing_processors, transfer
+from momo.pipelines.transfer import TransferLayout, TransferSchedule, mixing_processors, transfer
 
 from .fixture_model import fixture_model, fixture_motions, load_fixture, ours
 

@@ -9,10 +9,11 @@ import pytest
 import torch
 
 import momo
-from momo.diffusion.pipelines import generate, invert
 from momo.errors import TransferError
 from momo.models.attention import SDPAProcessor
-from momo.transfer import transfer
+from momo.pipelines.generate import generate
+from momo.pipelines.invert import invert
+from momo.pipelines.transfer import transfer
 
 from .helpers import WordEncoder, synthetic_motion, tiny_model
 
@@ -195,11 +196,15 @@ def test_text_follower_copies_are_distinct_samples(model):
 
 
 def test_real_follower_copies_equal_one_copy(model, leader, follower, caplog):
-    with caplog.at_level(logging.WARNING, logger="momo.transfer.pipeline"):
+    with caplog.at_level(logging.WARNING, logger="momo.pipelines.transfer.config"):
         three = transfer(model, leader, [follower], follower_copies=3, progress=False)
     assert "heading" in caplog.text
     one = transfer(model, leader, [follower], progress=False)
-    assert three.config["follower_copy_rotations_degrees"] == [[0.0, 120.0, 240.0]]
+    # Nothing is turned (a turn would not change the features): the record says only how many.
+    assert three.config["follower_copies"] == 3
+    assert "follower_copy_rotations_degrees" not in three.config
+    copies = three.follower_copies[0]
+    assert all(np.array_equal(c.features, copies[0].features) for c in copies[1:])
     torch.testing.assert_close(_rows(three, "output"), _rows(one, "output"), rtol=0, atol=1e-9)
 
 
@@ -262,7 +267,7 @@ def test_progress_bars(model, leader, capsys):
 
 
 def test_public_name_is_callable(model, leader):
-    import momo.transfer.layout  # noqa: F401 - binds the package to the name momo.transfer
+    import momo.pipelines.transfer.layout  # noqa: F401 - binds the package to the name momo.transfer
 
     result = momo.transfer(model, leader, ["a person jumps"], progress=False, seed=0)
     assert isinstance(result, momo.TransferResult)

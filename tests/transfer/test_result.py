@@ -12,8 +12,8 @@ import momo
 from momo.errors import OutputExistsError
 from momo.evaluation.metrics import transfer_metrics
 from momo.evaluation.table import metrics_table
-from momo.transfer import transfer
-from momo.transfer.result import result_files
+from momo.pipelines.transfer import transfer
+from momo.pipelines.transfer.result import result_files
 
 from .helpers import synthetic_motion, tiny_model
 

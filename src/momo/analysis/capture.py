@@ -27,12 +27,15 @@ import torch
 from einops import rearrange
 from torch import Tensor
 
+from momo.constants import DEFAULT_GUIDANCE_SCALE, DEFAULT_NUM_FRAMES
 from momo.diffusion.guidance import make_x0_predictor
 from momo.diffusion.inversion import ddim_invert
-from momo.diffusion.pipelines import DEFAULT_NUM_FRAMES, MAX_FRAMES
 from momo.diffusion.sampling import sample
 from momo.errors import TransferError
 from momo.models.attention import AttentionCapture, CaptureProcessor, use_processors
+from momo.motion.batch import frame_mask as make_frame_mask
+from momo.motion.batch import text_drop
+from momo.pipelines.scheduling import ddim_scheduler
 
 if TYPE_CHECKING:
     from momo.models.bundle import MotionDiffusionModel
@@ -124,7 +127,7 @@ def capture_features(
     layers: Sequence[int] | int | None = None,
     timesteps: Sequence[int] | int | None = None,
     num_frames: int | None = None,
-    guidance_scale: float = 2.5,
+    guidance_scale: float = DEFAULT_GUIDANCE_SCALE,
     seed: int | None = 0,
     noise: Tensor | None = None,
     progress: bool = False,
@@ -143,7 +146,8 @@ def capture_features(
         motion_or_text: a real motion (inverted) or a prompt (generated).
         layers: 0-based self-attention layers to record (an int, a list, or None for all).
         timesteps: model timesteps to record (an int, a list, or None for all).
-        num_frames: length of a generated motion (prompts only; at most 196); default: the
+        num_frames: length of a generated motion (prompts only; at most the model's limit,
+            `MotionDiffusionModel.max_frames`); default: the
             length of ``noise`` if given, else 120.
         guidance_scale: classifier-free guidance when sampling a prompt (1 = none). Inversion
             never uses guidance.
@@ -163,7 +167,7 @@ def capture_features(
     denoiser = model.denoiser
     config = denoiser.config
     modules = denoiser.self_attention_modules()
-    scheduler = model.scheduler()
+    scheduler = ddim_scheduler(model)
     chosen_layers = _choose(layers, list(range(len(modules))), "layers")
     chosen_steps = _choose(timesteps, list(scheduler.timesteps), "timesteps")
     if denoiser.training:
@@ -174,10 +178,10 @@ def capture_features(
     if isinstance(motion_or_text, Motion):
         source: Literal["inversion", "sampling"] = "inversion"
         text = motion_or_text.text or None
-        if motion_or_text.num_frames + 1 > config.max_positions:
+        if motion_or_text.num_frames > model.max_frames:
             raise TransferError(
                 f"motion has {motion_or_text.num_frames} frames, the model handles at most "
-                f"{config.max_positions - 1}; cut it shorter"
+                f"{model.max_frames}; cut it shorter"
             )
         x_start, frame_mask = model.motions_to_model([motion_or_text])
         scale = 1.0
@@ -190,8 +194,10 @@ def capture_features(
             noise = noise[None]
         if num_frames is None:
             num_frames = DEFAULT_NUM_FRAMES if noise is None or noise.dim() != 3 else noise.shape[1]
-        if not 1 <= int(num_frames) <= MAX_FRAMES:
-            raise TransferError(f"num_frames must be within 1..{MAX_FRAMES} (HumanML3D's limit)")
+        if not 1 <= int(num_frames) <= model.max_frames:
+            raise TransferError(
+                f"num_frames must be within 1..{model.max_frames} (the model's limit)"
+            )
         shape = (1, int(num_frames), config.nfeats)
         if noise is None:
             generator = torch.Generator()
@@ -204,7 +210,7 @@ def capture_features(
         if tuple(noise.shape) != shape:
             raise TransferError(f"noise must have shape {list(shape[1:])}, got {list(noise.shape)}")
         x_start = noise.to(device=model.device, dtype=model.dtype)
-        frame_mask = torch.ones(shape[:2], dtype=torch.bool, device=model.device)
+        frame_mask = make_frame_mask([shape[1]], shape[1], model.device)
         scale = float(guidance_scale)
         if scale < 0:
             raise TransferError("guidance_scale must be >= 0")
@@ -214,7 +220,7 @@ def capture_features(
         )
 
     embedding = model.encode_text([text or ""])
-    drop = torch.tensor([text is None], dtype=torch.bool, device=model.device)
+    drop = text_drop([text], model.device)
     predict = make_x0_predictor(denoiser, embedding, frame_mask, scale, drop)
 
     capture = AttentionCapture(to_cpu=True)

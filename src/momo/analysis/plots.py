@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from momo.constants import FPS
 from momo.utils.files import atomic_output, check_output_path
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from momo.analysis.correspondence import Correspondences
 
 #: Frame rate of the motions (for the time axis).
-_FPS = 20
+_FPS = FPS
 
 
 def _png_path(path: str | os.PathLike[str], overwrite: bool) -> Path:

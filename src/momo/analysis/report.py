@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from momo.analysis.capture import AttentionFeatures, capture_features
 from momo.analysis.clustering import DEFAULT_PCA_DIM, FrameClusters, cluster_frames
 from momo.analysis.correspondence import Correspondences, correspondences
-from momo.diffusion.pipelines import DEFAULT_NUM_FRAMES
+from momo.constants import DEFAULT_GUIDANCE_SCALE, DEFAULT_NUM_FRAMES
 from momo.errors import TransferError
 from momo.utils.files import atomic_output, check_output_path
 
@@ -206,7 +206,7 @@ def analyze_pair(
     pca_dim: int = DEFAULT_PCA_DIM,
     seed: int = 0,
     num_frames: int = DEFAULT_NUM_FRAMES,
-    guidance_scale: float = 2.5,
+    guidance_scale: float = DEFAULT_GUIDANCE_SCALE,
     leader_name: str | None = None,
     follower_name: str | None = None,
     progress: bool = False,

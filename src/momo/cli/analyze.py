@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the analysis; returns 0 on success."""
     from momo.analysis.clustering import DEFAULT_PCA_DIM
     from momo.analysis.report import DEFAULT_CLUSTERS, analyze_pair, output_paths
-    from momo.diffusion.pipelines import DEFAULT_NUM_FRAMES
+    from momo.constants import DEFAULT_NUM_FRAMES
     from momo.utils.files import check_output_path
 
     def check(paths: list[Path]) -> None:

@@ -115,10 +115,9 @@ def run(args: argparse.Namespace) -> int:
     import momo
     from momo.errors import TransferError
     from momo.evaluation.table import metrics_table
-    from momo.transfer.layout import TransferLayout
-    from momo.transfer.pipeline import max_motion_frames
-    from momo.transfer.result import check_result_dir
-    from momo.transfer.schedule import parse_span
+    from momo.pipelines.transfer.layout import TransferLayout
+    from momo.pipelines.transfer.result import check_result_dir
+    from momo.pipelines.transfer.schedule import parse_span
 
     if args.follower_copies < 1:
         raise TransferError(f"--follower-copies must be >= 1, got {args.follower_copies}")
@@ -128,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     out_dir = check_result_dir(args.out, layout, overwrite=args.overwrite, render=render)
 
     model = load_model_arg(args)
-    limit = max_motion_frames(model)
+    limit = model.max_frames
     leader = _leader_or_follower(args.leader, "leader", args.crop, limit)
     followers = [_leader_or_follower(f, "follower", args.crop, limit) for f in args.follower]
     num_layers = len(model.denoiser.self_attention_modules())

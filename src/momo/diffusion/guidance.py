@@ -11,15 +11,37 @@ prediction exactly (as the reference's short cut does).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import torch
 from torch import Tensor
 
-from momo.models.text_encoders import TextEmbedding
 
-#: A denoiser call: (x_t [B, T, F], timesteps [B], text, frame_mask [B, T] | None,
-#: drop_text [B] | None) -> x0 [B, T, F]. `MotionDenoiser` instances satisfy it.
-Denoiser = Callable[..., Tensor]
+class Condition(Protocol):
+    """A batch of conditions (e.g. `momo.TextEmbedding`) whose rows can be selected."""
+
+    def index(self, rows: Tensor) -> Any:
+        """The rows ``rows`` (a LongTensor, possibly repeating rows), as a new condition."""
+        ...
+
+
+class Denoiser(Protocol):
+    """What guidance calls: an x0-predicting network (`momo.models.mdm.MotionDenoiser` is one).
+
+    Args of a call: ``x_t`` ``[B, T, F]``, ``timesteps`` LongTensor ``[B]``, the rows'
+    condition (or None), ``frame_mask`` bool ``[B, T]`` (True = real frame) or None, and
+    ``drop_text`` bool ``[B]`` (rows that run unconditionally) or None. Returns x0 ``[B, T, F]``.
+    """
+
+    def __call__(
+        self,
+        x_t: Tensor,
+        timesteps: Tensor,
+        text: Any,
+        frame_mask: Tensor | None = None,
+        drop_text: Tensor | None = None,
+    ) -> Tensor: ...
+
 
 #: What sampling and inversion loops call: (x_t [B, T, F], model timestep) -> x0 [B, T, F].
 X0Predictor = Callable[[Tensor, int], Tensor]
@@ -39,7 +61,7 @@ def guided_x0(
     denoiser: Denoiser,
     x_t: Tensor,
     timesteps: Tensor,
-    text: TextEmbedding | None,
+    text: Condition | None,
     frame_mask: Tensor | None,
     guidance_scale: float | Sequence[float] | Tensor = 1.0,
     drop_text: Tensor | None = None,
@@ -72,7 +94,7 @@ def guided_x0(
     out = denoiser(
         x_t[rows],
         timesteps.to(x_t.device)[rows],
-        text.index(rows.to(text.tokens.device)),
+        text.index(rows),
         None if frame_mask is None else frame_mask[rows],
         drop,
     )
@@ -86,7 +108,7 @@ def guided_x0(
 
 def make_x0_predictor(
     denoiser: Denoiser,
-    text: TextEmbedding | None,
+    text: Condition | None,
     frame_mask: Tensor | None = None,
     guidance_scale: float | Sequence[float] | Tensor = 1.0,
     drop_text: Tensor | None = None,

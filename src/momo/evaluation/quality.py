@@ -17,10 +17,10 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from momo.constants import FPS
+
 logger = logging.getLogger(__name__)
 
-#: Frames per second of HumanML3D motions.
-FPS = 20
 #: Toe joints of the HumanML3D skeleton (L_foot, R_foot): the joints that rest on the floor.
 TOE_JOINTS = (10, 11)
 #: A toe is in contact when it is below this height (metres) in two consecutive frames.

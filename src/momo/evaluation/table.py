@@ -45,7 +45,7 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def metrics_table(records: Sequence[Mapping[str, Any]], *, text_width: int = 32) -> str:
-    """Table of `momo.transfer.TransferResult.metrics_records` (or any records with the metric keys).
+    """Table of `momo.TransferResult.metrics_records` (or any records with the metric keys).
 
     Columns: the output, its follower's caption, then the metrics of `METRIC_COLUMNS`:
     foot-contact agreement with the leader / follower (fraction of equal labels, 1 = same),

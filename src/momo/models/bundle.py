@@ -10,14 +10,18 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from momo.diffusion.ddim import DDIMScheduler
-from momo.diffusion.schedules import NoiseSchedule
+from momo.constants import MAX_FRAMES
 from momo.errors import TransferError
 from momo.models.config import ModelConfig
 from momo.models.mdm import MotionDenoiser
-from momo.models.text_encoders import TextEmbedding, TextEncoder
+from momo.models.text_encoders import TextEncoder
+from momo.motion.batch import normalized_batch
+from momo.text_embedding import TextEmbedding
 
 if TYPE_CHECKING:
+    # Type only: the bundle holds a schedule but runs no diffusion arithmetic (the pipelines
+    # build schedulers from it: `momo.pipelines.scheduling`).
+    from momo.diffusion.schedules import NoiseSchedule
     from momo.motion.motion import Motion
     from momo.motion.normalization import Normalizer
 
@@ -66,21 +70,19 @@ class MotionDiffusionModel:
         """Encode prompts once, on the denoiser's device and dtype: ``[B, S, D]`` etc."""
         return self.text_encoder.encode(list(texts)).to(self.device, self.dtype)
 
-    def scheduler(
-        self, num_steps: int | None = None, *, eta: float = 0.0, reference_rounding: bool = False
-    ) -> DDIMScheduler:
-        """A DDIM scheduler over all timesteps or ``num_steps`` evenly respaced ones."""
-        timesteps = (
-            range(self.num_timesteps)
-            if num_steps is None
-            else self.schedule.respaced_timesteps(num_steps)
-        )
-        return DDIMScheduler(
-            self.schedule, tuple(timesteps), eta=eta, reference_rounding=reference_rounding
-        )
+    @property
+    def max_frames(self) -> int:
+        """Longest motion the model supports: its training limit (HumanML3D: 196) or less.
+
+        The limit is the smaller of the one recorded in the model's config (``max_frames``) and
+        what its positional table holds (one position goes to the CLS token, if any).
+        """
+        limit = int(self.config.extra.get("max_frames", MAX_FRAMES))
+        config = self.denoiser.config
+        return min(limit, config.max_positions - (1 if config.has_cls_token else 0))
 
     def motions_to_model(self, motions: Sequence[Motion]) -> tuple[Tensor, Tensor]:
-        """Normalise and pad motions for the denoiser.
+        """Normalise and pad motions for the denoiser (`momo.motion.batch.normalized_batch`).
 
         Raw features are padded with zeros to the longest motion and then normalised, so padded
         frames hold -Mean/Std (as the reference's data loader does).
@@ -88,14 +90,11 @@ class MotionDiffusionModel:
         Returns:
             (x ``[B, T_max, 263]`` on the model's device/dtype, frame_mask bool ``[B, T_max]``).
         """
-        from momo.motion.batch import pad_features
-
         if not motions:
             raise TransferError("no motions given; pass at least one Motion")
-        padded, mask = pad_features([np.asarray(m.features, dtype=np.float32) for m in motions])
-        x = np.asarray(self.normalizer.normalize(np.asarray(padded, dtype=np.float64)))
-        x_t = torch.as_tensor(x).to(device=self.device, dtype=self.dtype)
-        return x_t, torch.as_tensor(np.asarray(mask), dtype=torch.bool, device=self.device)
+        return normalized_batch(
+            [m.features for m in motions], self.normalizer, device=self.device, dtype=self.dtype
+        )
 
     def model_to_features(self, x: Tensor, lengths: Sequence[int]) -> list[np.ndarray]:
         """Denormalise model outputs ``[B, T, 263]`` and cut each row to its length.

@@ -4,22 +4,38 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
 from momo.errors import ModelLoadError
 
-#: ``emb_trans_dec`` values of the official code bases. ``cls_<X>`` says what the extra first
-#: token of the decoder input holds (``none``: no such token; ``t``: the timestep embedding;
-#: ``tcond``: timestep embedding plus the pooled text embedding); ``cross_<Y>`` what the
-#: cross-attention memory holds (``cond``: the text embedding only; ``tcond``: text embedding
-#: plus the timestep embedding, added to every memory token).
-EMB_TRANS_DEC_VARIANTS: tuple[str, ...] = (
-    "cls_tcond_cross_cond",
-    "cls_tcond_cross_tcond",
-    "cls_none_cross_tcond",
-    "cls_t_cross_cond",
-    "cls_t_cross_tcond",
-)
+
+class FirstToken(StrEnum):
+    """What the extra first token of the sequence holds (the ``cls_<X>`` of ``emb_trans_dec``)."""
+
+    NONE = "none"  # no extra token
+    TIME = "t"  # the timestep embedding
+    TIME_AND_TEXT = "tcond"  # timestep embedding + pooled text embedding
+
+
+class CrossMemory(StrEnum):
+    """What the decoder's cross-attention attends to (the ``cross_<Y>`` of ``emb_trans_dec``)."""
+
+    TEXT = "cond"  # the text embedding only
+    TIME_AND_TEXT = "tcond"  # text embedding + the timestep embedding, added to every token
+
+
+#: ``emb_trans_dec`` values of the official code bases, parsed once into their two parts.
+EMB_TRANS_DEC: dict[str, tuple[FirstToken, CrossMemory]] = {
+    "cls_tcond_cross_cond": (FirstToken.TIME_AND_TEXT, CrossMemory.TEXT),
+    "cls_tcond_cross_tcond": (FirstToken.TIME_AND_TEXT, CrossMemory.TIME_AND_TEXT),
+    "cls_none_cross_tcond": (FirstToken.NONE, CrossMemory.TIME_AND_TEXT),
+    "cls_t_cross_cond": (FirstToken.TIME, CrossMemory.TEXT),
+    "cls_t_cross_tcond": (FirstToken.TIME, CrossMemory.TIME_AND_TEXT),
+}
+
+#: The ``emb_trans_dec`` values understood (`EMB_TRANS_DEC`'s keys).
+EMB_TRANS_DEC_VARIANTS: tuple[str, ...] = tuple(EMB_TRANS_DEC)
 
 Arch = Literal["trans_dec", "trans_enc"]
 
@@ -86,27 +102,26 @@ class DenoiserConfig:
             raise ModelLoadError(
                 "a text-conditioned denoiser needs text_token_dim or text_pooled_dim"
             )
-        if self.arch == "trans_enc" and self.text_pooled_dim is None:
-            raise ModelLoadError("the trans_enc denoiser is conditioned on a pooled text vector")
-        if self.arch == "trans_dec":
-            if self.text_token_dim is None and self.text_pooled_dim is None:
-                raise ModelLoadError("trans_dec needs text_token_dim or text_pooled_dim")
-            if self.uses_token_text and self.cls_token == "tcond" and self.text_pooled_dim is None:
+        if self.reads_pooled_text and self.text_pooled_dim is None:
+            if self.arch == "trans_enc":
                 raise ModelLoadError(
-                    f"{self.emb_trans_dec} with token-level text needs text_pooled_dim for the CLS token"
+                    "the trans_enc denoiser is conditioned on a pooled text vector"
                 )
+            raise ModelLoadError(
+                f"{self.emb_trans_dec} with token-level text needs text_pooled_dim for the CLS token"
+            )
 
     @property
-    def cls_token(self) -> str:
-        """What the decoder's first token holds: "none", "t" or "tcond" (trans_enc: "tcond")."""
+    def cls_token(self) -> FirstToken:
+        """What the first token holds (trans_enc: always timestep + pooled text)."""
         if self.arch == "trans_enc":
-            return "tcond"
-        return self.emb_trans_dec.split("_")[1]
+            return FirstToken.TIME_AND_TEXT
+        return EMB_TRANS_DEC[self.emb_trans_dec][0]
 
     @property
-    def cross_memory(self) -> str:
-        """What cross-attention attends to: "cond" or "tcond" (trans_dec only)."""
-        return self.emb_trans_dec.split("_")[3]
+    def cross_memory(self) -> CrossMemory:
+        """What cross-attention attends to (trans_dec only)."""
+        return EMB_TRANS_DEC[self.emb_trans_dec][1]
 
     @property
     def uses_token_text(self) -> bool:
@@ -116,7 +131,12 @@ class DenoiserConfig:
     @property
     def has_cls_token(self) -> bool:
         """True when the sequence starts with one extra (timestep/condition) token."""
-        return self.cls_token != "none"
+        return self.cls_token is not FirstToken.NONE
+
+    @property
+    def reads_pooled_text(self) -> bool:
+        """True when the pooled sentence vector feeds the model (first token or memory)."""
+        return not self.uses_token_text or self.cls_token is FirstToken.TIME_AND_TEXT
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict of every field."""
@@ -132,6 +152,24 @@ class DenoiserConfig:
                 f"unknown denoiser config keys {unknown}; is the checkpoint newer?"
             )
         return cls(**data)
+
+
+# Presets (one line each): the published denoisers; keyword overrides change any field.
+
+
+def momo_denoiser(**overrides: Any) -> DenoiserConfig:
+    """MoMo's: 12-layer decoder, d 512, DistilBERT token states + CLIP CLS (the defaults)."""
+    return DenoiserConfig(**overrides)
+
+
+def mdm_denoiser(**overrides: Any) -> DenoiserConfig:
+    """MDM's HumanML3D model: 8-layer encoder over [t + CLIP text; frames], d 512, no mask."""
+    return DenoiserConfig(**{**_MDM_HUMANML3D, **overrides})
+
+
+_MDM_HUMANML3D: dict[str, Any] = dict(
+    arch="trans_enc", num_layers=8, text_token_dim=None, mask_frames=False, max_positions=5000
+)
 
 
 @dataclass(frozen=True)

@@ -5,24 +5,45 @@ because every parameter keeps its official name (``seqTransDecoder.layers.N.self
 
 Sequence layout (trans_dec): ``[CLS; frames]`` when the variant has a CLS token, else
 ``[frames]``; trans_enc: ``[t + text; frames]``. The first token is dropped from the output.
+The variant (encoder or decoder, what the first token and the cross-attention memory hold) is
+resolved once from the config at construction (`FirstToken`, `CrossMemory`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple, TypeVar
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from momo.models.attention import Attention
-from momo.models.config import DenoiserConfig
+from momo.models.config import CrossMemory, DenoiserConfig, FirstToken
 from momo.models.embeddings import InputProcess, OutputProcess, PositionalEncoding, TimestepEmbedder
-from momo.models.text_encoders import TextEmbedding
+from momo.text_embedding import TextEmbedding
 
 
 def _activation(name: str) -> Callable[[Tensor], Tensor]:
     return F.gelu if name == "gelu" else F.relu
+
+
+V = TypeVar("V")
+
+
+def _required(value: V | None, what: str) -> V:
+    """``value``, which the config's checks guarantee for this variant."""
+    if value is None:
+        raise ValueError(f"this denoiser variant needs {what}")
+    return value
+
+
+class _TextInputs(NamedTuple):
+    """The text as the layers read it: pooled ``[B, d]`` and tokens ``[B, S, d]`` (+ mask)."""
+
+    pooled: Tensor | None
+    tokens: Tensor | None
+    token_mask: Tensor | None
 
 
 class DecoderLayer(nn.Module):
@@ -103,13 +124,18 @@ class MotionDenoiser(nn.Module):
     def __init__(self, config: DenoiserConfig) -> None:
         super().__init__()
         self.config = config
+        # The variant, resolved once: forward reads these, never the config's strings.
+        self.is_decoder = config.arch == "trans_dec"
+        self.first_token = config.cls_token
+        self.time_in_memory = self.is_decoder and config.cross_memory is CrossMemory.TIME_AND_TEXT
+        self.token_text = config.uses_token_text
         d = config.latent_dim
         self.input_process = InputProcess(config.nfeats, d)
         # One table shared by frame positions and timesteps (MDM shares the module; MoMo has
         # two identical instances; both keys appear in the state dict either way).
         self.sequence_pos_encoder = PositionalEncoding(d, config.dropout, config.max_positions)
         layer_args = (d, config.num_heads, config.ff_size, config.dropout, config.activation)
-        if config.arch == "trans_dec":
+        if self.is_decoder:
             self.seqTransDecoder = TransformerStack(
                 [DecoderLayer(*layer_args) for _ in range(config.num_layers)]
             )
@@ -118,13 +144,15 @@ class MotionDenoiser(nn.Module):
                 [EncoderLayer(*layer_args) for _ in range(config.num_layers)]
             )
         self.embed_timestep = TimestepEmbedder(d, self.sequence_pos_encoder)
-        if config.arch == "trans_enc" or not config.uses_token_text:
-            # The pooled sentence vector is the only text input.
-            self.embed_text = nn.Linear(config.text_pooled_dim, d)  # type: ignore[arg-type]
+        # Official key names: embed_text reads the tokens when the model has token text, else
+        # the pooled vector; embed_text_clip reads the pooled vector beside the tokens.
+        pooled_dim, token_dim = config.text_pooled_dim, config.text_token_dim
+        if not self.token_text:
+            self.embed_text = nn.Linear(_required(pooled_dim, "text_pooled_dim"), d)
         else:
-            self.embed_text = nn.Linear(config.text_token_dim, d)  # type: ignore[arg-type]
-            if config.cls_token == "tcond":
-                self.embed_text_clip = nn.Linear(config.text_pooled_dim, d)  # type: ignore[arg-type]
+            self.embed_text = nn.Linear(_required(token_dim, "text_token_dim"), d)
+            if self.first_token is FirstToken.TIME_AND_TEXT:
+                self.embed_text_clip = nn.Linear(_required(pooled_dim, "text_pooled_dim"), d)
         self.output_process = OutputProcess(config.nfeats, d)
 
     # Introspection ------------------------------------------------------------------------
@@ -132,7 +160,7 @@ class MotionDenoiser(nn.Module):
     @property
     def layers(self) -> nn.ModuleList:
         """The transformer layers, in order."""
-        stack = self.seqTransDecoder if self.config.arch == "trans_dec" else self.seqTransEncoder
+        stack = self.seqTransDecoder if self.is_decoder else self.seqTransEncoder
         return stack.layers
 
     def self_attention_modules(self) -> list[Attention]:
@@ -141,7 +169,7 @@ class MotionDenoiser(nn.Module):
 
     def cross_attention_modules(self) -> list[Attention]:
         """The cross-attention module of each decoder layer (empty for trans_enc)."""
-        if self.config.arch != "trans_dec":
+        if not self.is_decoder:
             return []
         return [layer.multihead_attn for layer in self.layers]
 
@@ -170,48 +198,53 @@ class MotionDenoiser(nn.Module):
         Returns:
             x0 prediction ``[B, T, nfeats]``.
         """
-        cfg = self.config
-        batch, num_frames, _ = x_t.shape
+        batch = x_t.shape[0]
         if timesteps.shape != (batch,):
             raise ValueError(f"timesteps must have shape [{batch}], got {list(timesteps.shape)}")
         if text is not None and text.batch_size != batch:
             raise ValueError(f"text has {text.batch_size} rows, motions have {batch}")
-        x = self.input_process(x_t)
+        x = self.input_process(x_t)  # [B, T, d]
         time_emb = self.embed_timestep(timesteps)  # [B, d]
-        pooled_emb, tokens_emb, tokens_mask = self._embed_text(text, drop_text, batch, x_t)
-
-        key_mask = None
-        if cfg.mask_frames and frame_mask is not None:
+        text_in = self._embed_text(text, drop_text, batch, x_t)
+        key_mask = None  # [B, T] True = real frame, or None
+        if self.config.mask_frames and frame_mask is not None:
             key_mask = frame_mask.to(device=x.device, dtype=torch.bool)
 
-        if cfg.arch == "trans_enc":
-            first = time_emb + pooled_emb  # type: ignore[operator]
-            seq = torch.cat([first[:, None], x], dim=1)
+        first = self._first(time_emb, text_in.pooled)  # [B, d] or None
+        if first is not None:
+            x = torch.cat([first[:, None], x], dim=1)  # [B, 1 + T, d]
             key_mask = self._with_first_token(key_mask)
-            seq = self.sequence_pos_encoder(seq)
+        seq = self.sequence_pos_encoder(x)
+        if self.is_decoder:
+            memory, memory_mask = self._memory(time_emb, text_in)  # [B, S, d], [B, S] | None
+            for layer in self.layers:
+                seq = layer(seq, key_mask, memory, memory_mask)
+        else:
             for layer in self.layers:
                 seq = layer(seq, key_mask)
-            return self.output_process(seq[:, 1:])
+        if first is not None:
+            seq = seq[:, 1:]  # [B, T, d]
+        return self.output_process(seq)  # [B, T, nfeats]
 
-        # trans_dec
-        if cfg.cls_token == "none":
-            seq = x
+    def _first(self, time_emb: Tensor, pooled: Tensor | None) -> Tensor | None:
+        """The extra first token ``[B, d]`` of the variant, or None."""
+        if self.first_token is FirstToken.NONE:
+            return None
+        if self.first_token is FirstToken.TIME:
+            return time_emb
+        return time_emb + _required(pooled, "a pooled text embedding")
+
+    def _memory(self, time_emb: Tensor, text_in: _TextInputs) -> tuple[Tensor, Tensor | None]:
+        """The cross-attention memory ``[B, S, d]`` and its mask (True = real token)."""
+        if self.token_text:
+            memory = _required(text_in.tokens, "token embeddings")
+            memory_mask = text_in.token_mask
         else:
-            first = time_emb if cfg.cls_token == "t" else time_emb + pooled_emb  # type: ignore[operator]
-            seq = torch.cat([first[:, None], x], dim=1)
-            key_mask = self._with_first_token(key_mask)
-        if cfg.uses_token_text:
-            memory, memory_mask = tokens_emb, tokens_mask
-        else:
-            memory, memory_mask = pooled_emb[:, None], None  # type: ignore[index]
-        if cfg.cross_memory == "tcond":
-            memory = memory + time_emb[:, None]  # type: ignore[operator]
-        seq = self.sequence_pos_encoder(seq)
-        for layer in self.layers:
-            seq = layer(seq, key_mask, memory, memory_mask)
-        if cfg.has_cls_token:
-            seq = seq[:, 1:]
-        return self.output_process(seq)
+            memory = _required(text_in.pooled, "a pooled text embedding")[:, None]
+            memory_mask = None
+        if self.time_in_memory:
+            memory = memory + time_emb[:, None]
+        return memory, memory_mask
 
     @staticmethod
     def _with_first_token(key_mask: Tensor | None) -> Tensor | None:
@@ -222,9 +255,8 @@ class MotionDenoiser(nn.Module):
 
     def _embed_text(
         self, text: TextEmbedding | None, drop_text: Tensor | None, batch: int, like: Tensor
-    ) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
-        """Return (pooled embedding [B, d] or None, token embeddings [B, S, d] or None, mask)."""
-        cfg = self.config
+    ) -> _TextInputs:
+        """The text as the layers read it (rows in ``drop`` zeroed first, as in training)."""
         dtype, device = like.dtype, like.device
         if text is None:
             drop = torch.ones(batch, dtype=torch.bool, device=device)
@@ -237,7 +269,7 @@ class MotionDenoiser(nn.Module):
             shape = (batch,) + (1,) * (values.dim() - 1)
             return torch.where(drop.view(shape), torch.zeros_like(values), values)
 
-        if cfg.arch == "trans_enc" or not cfg.uses_token_text:
+        if not self.token_text:
             pooled_layer: nn.Linear | None = self.embed_text
         else:
             pooled_layer = getattr(self, "embed_text_clip", None)
@@ -255,19 +287,20 @@ class MotionDenoiser(nn.Module):
             pooled_emb = pooled_layer(zeroed(pooled))
 
         tokens_emb = tokens_mask = None
-        if cfg.uses_token_text:
+        if self.token_text:
+            token_dim = self.embed_text.in_features
             if text is None:
                 # Every memory token of an unconditional row equals embed_text.bias, so one
                 # token gives exactly the attention result of any number of them.
-                tokens = torch.zeros(batch, 1, cfg.text_token_dim, dtype=dtype, device=device)  # type: ignore[arg-type]
+                tokens = torch.zeros(batch, 1, token_dim, dtype=dtype, device=device)
                 tokens_mask = None
             else:
                 tokens = text.tokens.to(device=device, dtype=dtype)
-                if tokens.shape[-1] != cfg.text_token_dim:
+                if tokens.shape[-1] != token_dim:
                     raise ValueError(
                         f"text encoder gives {tokens.shape[-1]}-d token states, the model "
-                        f"expects {cfg.text_token_dim}; use the encoder it was trained with"
+                        f"expects {token_dim}; use the encoder it was trained with"
                     )
                 tokens_mask = text.token_mask.to(device=device, dtype=torch.bool)
             tokens_emb = self.embed_text(zeroed(tokens))
-        return pooled_emb, tokens_emb, tokens_mask
+        return _TextInputs(pooled_emb, tokens_emb, tokens_mask)

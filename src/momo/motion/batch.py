@@ -1,18 +1,25 @@
-"""Batching motions of different lengths: zero padding and frame masks.
+"""Batching motions of different lengths: zero padding, frame masks, text-drop flags.
 
 Convention (as in the reference): padded frames hold raw zeros (``-Mean / Std`` once normalised)
 and a frame mask marks real frames with True; models mask padded frames out of attention.
+Every pipeline (invert, generate, transfer, attention capture) prepares its batch with the
+helpers here, so they agree on padding, masks and unconditional rows.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from momo.errors import MotionFormatError
+
+if TYPE_CHECKING:
+    import torch
+
+    from momo.motion.normalization import Normalizer
 
 
 def pad_features(features: Sequence[Any], max_frames: int | None = None) -> tuple[Any, Any]:
@@ -104,3 +111,63 @@ def lengths_to_mask(lengths: Sequence[int] | Any, max_frames: int | None = None)
     array = np.asarray(lengths, dtype=np.int64)
     width = int(array.max()) if max_frames is None else int(max_frames)
     return np.arange(width)[None, :] < array[:, None]
+
+
+def frame_mask(
+    lengths: Sequence[int], num_frames: int, device: torch.device | str | None = None
+) -> torch.Tensor:
+    """Torch frame mask of a batch: bool ``[B, num_frames]``, True on the first ``lengths[i]``.
+
+    Args:
+        lengths: B row lengths, each at most ``num_frames``.
+        num_frames: width of the batch.
+        device: device of the mask.
+    """
+    import torch
+
+    return (
+        torch.arange(num_frames, device=device)[None]
+        < torch.tensor(list(lengths), device=device)[:, None]
+    )
+
+
+def text_drop(
+    texts: Sequence[str | None], device: torch.device | str | None = None
+) -> torch.Tensor:
+    """Rows that run unconditionally: bool ``[B]``, True where the text is None or empty."""
+    import torch
+
+    return torch.tensor([not t for t in texts], dtype=torch.bool, device=device)
+
+
+def normalized_batch(
+    features: Sequence[np.ndarray],
+    normalizer: Normalizer,
+    *,
+    max_frames: int | None = None,
+    device: torch.device | str | None = None,
+    dtype: torch.dtype | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pad raw features with zeros, then normalise them: the denoiser's input batch.
+
+    Padding comes first, so padded frames hold ``-Mean / Std`` as in the reference's data
+    loader. Normalisation runs in float64 before the cast to ``dtype``.
+
+    Args:
+        features: B raw feature arrays ``[T_i, 263]``.
+        normalizer: the model's Mean/Std.
+        max_frames: width of the batch (default: the longest item).
+        device: device of the returned tensors.
+        dtype: dtype of the returned batch (default float64).
+
+    Returns:
+        ``(x, frame_mask)``: normalised ``[B, T, 263]`` and bool ``[B, T]`` (True = real frame).
+    """
+    import torch
+
+    padded, mask = pad_features(
+        [np.asarray(f, dtype=np.float32) for f in features], max_frames=max_frames
+    )
+    x = np.asarray(normalizer.normalize(np.asarray(padded, dtype=np.float64)))
+    x_t = torch.as_tensor(x).to(device=device, dtype=dtype)
+    return x_t, torch.as_tensor(np.asarray(mask), dtype=torch.bool, device=device)

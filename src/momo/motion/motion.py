@@ -7,10 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from momo.constants import FEATURE_DIM, FPS
 from momo.errors import MotionFormatError
-
-FEATURE_DIM = 263
-FPS = 20
 
 
 @dataclass(frozen=True, eq=False)

@@ -24,14 +24,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from momo.constants import FEATURE_DIM, FPS  # the representation's size and frame rate
+
 NUM_JOINTS = 22
 """Number of joints of the HumanML3D skeleton."""
-
-FPS = 20
-"""Frame rate of the representation."""
-
-FEATURE_DIM = 263
-"""Size of the per-frame feature vector."""
 
 JOINT_NAMES: tuple[str, ...] = (
     "pelvis",

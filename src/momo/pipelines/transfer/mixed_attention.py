@@ -25,7 +25,7 @@ from einops import rearrange
 from torch import Tensor
 
 from momo.models.attention import Attention, AttentionProcessor, SelfAttentionProcessor
-from momo.transfer.layout import TransferLayout
+from momo.pipelines.transfer.layout import TransferLayout
 
 
 class MixedAttentionProcessor(SelfAttentionProcessor):

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from momo.evaluation.metrics import TransferMetrics
     from momo.motion.motion import Motion
-    from momo.transfer.layout import TransferLayout
+    from momo.pipelines.transfer.layout import TransferLayout
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,106 @@
+"""Text-to-motion generation (`momo.generate`), in numbered steps.
+
+1. Check the prompts, lengths and guidance; draw (or take) the initial noise from the seed.
+2. Encode the prompts once (reused at every step), build the frame mask and text-drop flags.
+3. Sample with classifier-free guidance (DDPM, as MDM generates, or deterministic DDIM).
+4. Denormalise and cut each row to its length; the seed goes into each motion's meta.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
+
+import torch
+from torch import Tensor
+
+from momo.constants import DEFAULT_GUIDANCE_SCALE, DEFAULT_NUM_FRAMES
+from momo.diffusion.guidance import guidance_scales, make_x0_predictor
+from momo.diffusion.sampling import sample
+from momo.errors import TransferError
+from momo.motion.batch import frame_mask as make_frame_mask
+from momo.pipelines.conditioning import encode_texts
+from momo.pipelines.scheduling import ddim_scheduler, ddpm_scheduler
+
+if TYPE_CHECKING:
+    from momo.models.bundle import MotionDiffusionModel
+    from momo.motion.motion import Motion
+
+logger = logging.getLogger(__name__)
+
+
+def generate(
+    model: MotionDiffusionModel,
+    texts: Sequence[str],
+    *,
+    num_frames: int | Sequence[int] = DEFAULT_NUM_FRAMES,
+    guidance_scale: float | Sequence[float] = DEFAULT_GUIDANCE_SCALE,
+    seed: int | None = None,
+    sampler: Literal["ddpm", "ddim"] = "ddpm",
+    num_steps: int | None = None,
+    noise: Tensor | None = None,
+    progress: bool = True,
+) -> list[Motion]:
+    """Generate one motion per prompt.
+
+    Args:
+        model: a loaded model.
+        texts: prompts (an empty string generates unconditionally).
+        num_frames: frames per motion (one value or one per prompt; at most the model's
+            limit, `MotionDiffusionModel.max_frames`).
+        guidance_scale: classifier-free guidance (one value or one per prompt; 1 = none).
+        seed: seed of the initial noise and of the sampler's noise (None: a fresh one); recorded
+            in each motion's ``meta["seed"]``.
+        sampler: "ddpm" (ancestral, as MDM generates) or "ddim" (deterministic, eta 0).
+        num_steps: respaced steps (default: all of the model's timesteps).
+        noise: optional initial latents ``[B, T_max, 263]`` (overrides the seeded draw).
+        progress: show a progress bar.
+
+    Returns:
+        One `Motion` per prompt, raw features of the requested length, ``text`` set, ``meta``
+        holding its guidance scale and the seed.
+    """
+    from momo.motion.motion import Motion
+
+    if isinstance(texts, str):
+        raise TransferError("generate() takes a list of prompts, not a single string")
+    texts = list(texts)
+    if not texts:
+        raise TransferError("generate() needs at least one prompt")
+    frames = [int(num_frames)] * len(texts) if isinstance(num_frames, int) else list(num_frames)
+    if len(frames) != len(texts):
+        raise TransferError(f"got {len(frames)} frame counts for {len(texts)} prompts")
+    limit = model.max_frames
+    if any(not 1 <= n <= limit for n in frames):
+        raise TransferError(f"num_frames must be within 1..{limit} (the model's limit)")
+    scales = guidance_scales(guidance_scale, len(texts))
+    if bool((scales < 0).any()):
+        raise TransferError("guidance_scale must be >= 0")
+
+    batch, length = len(texts), max(frames)
+    if seed is None:
+        seed = secrets.randbits(63)
+    generator = torch.Generator().manual_seed(int(seed))
+    if noise is None:
+        # Drawn on the CPU in float32 so a seed gives the same motions on any device/dtype.
+        noise = torch.randn(batch, length, model.denoiser.config.nfeats, generator=generator)
+    elif tuple(noise.shape) != (batch, length, model.denoiser.config.nfeats):
+        raise TransferError(
+            f"noise must have shape [{batch}, {length}, {model.denoiser.config.nfeats}], "
+            f"got {list(noise.shape)}"
+        )
+    x_T = noise.to(device=model.device, dtype=model.dtype)
+    frame_mask = make_frame_mask(frames, length, model.device)
+    text, drop = encode_texts(model, texts)
+    predict = make_x0_predictor(model.denoiser, text, frame_mask, scales, drop)
+    if sampler not in ("ddpm", "ddim"):
+        raise TransferError(f"unknown sampler {sampler!r}; use 'ddpm' or 'ddim'")
+    scheduler = (ddpm_scheduler if sampler == "ddpm" else ddim_scheduler)(model, num_steps)
+    x0 = sample(predict, x_T, scheduler, generator=generator, progress=progress)
+    features = model.model_to_features(x0, frames)
+    return [
+        Motion(f, text=t or None, name="generated", meta={"guidance_scale": float(s), "seed": seed})
+        for f, t, s in zip(features, texts, scales.tolist())
+    ]

@@ -1,0 +1,314 @@
+"""The two ways a transfer denoises its batch, and what they share.
+
+- `batched_transfer`: MoMo as the reference runs it. Real motions are DDIM-inverted with their
+  own text and no guidance, prompts start from Gaussian noise, every output starts from a copy
+  of the leader's latent, and the whole batch is sampled together; at the transfer steps the
+  mixed-attention processor is installed on the transfer layers for the conditional forward
+  only (unconditional guidance copies run plain) and removed after.
+- `replayed_transfer` (``reuse_inversion``): the transfer layers record each output's mixed
+  attention while the real inputs are inverted, then the outputs are sampled alone, reading the
+  record (`momo.pipelines.transfer.replay`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import torch
+from torch import Tensor
+
+from momo.diffusion.ddim import DDIMScheduler
+from momo.diffusion.guidance import X0Predictor, make_x0_predictor
+from momo.diffusion.inversion import ddim_invert
+from momo.diffusion.sampling import sample
+from momo.models.attention import Attention, AttentionProcessor, use_processors
+from momo.motion.batch import frame_mask as make_frame_mask
+from momo.motion.batch import normalized_batch, text_drop
+from momo.pipelines.transfer.config import TransferConfig
+from momo.pipelines.transfer.layout import TransferLayout
+from momo.pipelines.transfer.mixed_attention import mixing_processors
+from momo.pipelines.transfer.replay import (
+    MixedAttentionStore,
+    recording_processors,
+    replay_processors,
+    storage_dtype,
+)
+from momo.pipelines.transfer.schedule import TransferSchedule
+from momo.text_embedding import TextEmbedding
+
+if TYPE_CHECKING:
+    from momo.models.bundle import MotionDiffusionModel
+    from momo.motion.motion import Motion
+
+logger = logging.getLogger(__name__)
+
+#: Size of the attention record of ``reuse_inversion`` above which a warning is logged.
+RECORD_WARNING_BYTES = 2**30
+
+
+@dataclass(frozen=True)
+class TransferBatch:
+    """What both denoising paths share: the model, the config and every row's conditions.
+
+    Attributes:
+        model: the model.
+        config: the resolved transfer.
+        scheduler: DDIM over the config's sampled timesteps.
+        text: every row's prompt embedding (encoded once), in layout order.
+        drop: bool ``[R]``: rows that run unconditionally (no text).
+        frame_mask: bool ``[R, T]`` (True = real frame), or None when no row is padded.
+        progress: show progress bars.
+    """
+
+    model: MotionDiffusionModel
+    config: TransferConfig
+    scheduler: DDIMScheduler
+    text: TextEmbedding
+    drop: Tensor
+    frame_mask: Tensor | None
+    progress: bool
+
+    @property
+    def layout(self) -> TransferLayout:
+        """The batch layout."""
+        return self.config.layout
+
+    @property
+    def schedule(self) -> TransferSchedule:
+        """Where and when outputs mix."""
+        return self.config.schedule
+
+
+def prepare_batch(
+    model: MotionDiffusionModel, config: TransferConfig, progress: bool
+) -> TransferBatch:
+    """Scheduler, prompts (each distinct one encoded once), text-drop flags and frame mask."""
+    texts = config.row_texts()
+    unique = sorted({t for t in texts if t})
+    if unique:
+        position = {t: i for i, t in enumerate(unique)}
+        text = model.encode_text(unique).index([position.get(t or "", 0) for t in texts])
+    else:
+        text = model.encode_text([""] * len(texts))
+    lengths, frames = config.row_lengths, config.batch_frames
+    return TransferBatch(
+        model=model,
+        config=config,
+        scheduler=DDIMScheduler(
+            model.schedule, config.sampled_timesteps, reference_rounding=config.reference_rounding
+        ),
+        text=text,
+        drop=text_drop(texts, model.device),
+        # every row full length: nothing to mask (same result, faster)
+        frame_mask=make_frame_mask(lengths, frames, model.device)
+        if min(lengths) < frames
+        else None,
+        progress=progress,
+    )
+
+
+def initial_noise(
+    noise: Tensor | None, layout: TransferLayout, num_frames: int, nfeats: int, seed: int
+) -> tuple[Tensor, list[list[Tensor]]]:
+    """Initial noise of the input rows: (leader ``[T, F]``, followers ``[F][k]``), on the CPU.
+
+    Seeded noise (float32, so a seed gives the same motions in any dtype) is drawn once for
+    every input row in layout order; given noise (checked by `resolve_config`) replaces the
+    leader's and the followers' rows (``[1 + F]``: the first copy of each follower, the other
+    copies keep their seeded draw; ``[1 + F * k]``: every copy).
+    """
+    generator = torch.Generator().manual_seed(seed)
+    drawn = torch.randn(layout.num_input_rows, num_frames, nfeats, generator=generator)
+    leader, followers = layout.split_inputs(list(drawn))
+    if noise is None:
+        return leader, followers
+    given = list(noise.detach().cpu())  # kept in its dtype (float64 noise stays exact)
+    if len(given) == layout.num_input_rows:
+        return layout.split_inputs(given)
+    leader, first_copies = TransferLayout(layout.num_followers).split_inputs(given)
+    return leader, [[first[0], *copies[1:]] for first, copies in zip(first_copies, followers)]
+
+
+def scheduled(
+    predict: X0Predictor,
+    schedule: TransferSchedule,
+    processors: Mapping[Attention, AttentionProcessor],
+    store: MixedAttentionStore | None = None,
+) -> X0Predictor:
+    """``predict`` with ``processors`` installed at the schedule's timesteps (and the store told
+    which timestep it is, None outside the schedule)."""
+
+    def predict_x0(x_t: Tensor, timestep: int) -> Tensor:
+        mixes = schedule.mixes_at(timestep)
+        if store is not None:
+            store.timestep = timestep if mixes else None
+        if not mixes:
+            return predict(x_t, timestep)
+        with use_processors(processors):
+            return predict(x_t, timestep)
+
+    return predict_x0
+
+
+def invert_motions(
+    batch: TransferBatch,
+    motions: Sequence[Motion],
+    recording: MixedAttentionStore | None = None,
+) -> tuple[Tensor, Tensor]:
+    """DDIM-invert real motions, each with its own text, no guidance.
+
+    With a ``recording`` store (motions = [leader, followers]), the transfer layers record each
+    output's mixed attention at the transfer steps (`momo.pipelines.transfer.replay`) without
+    changing the inversion.
+
+    Returns:
+        (normalised clean motions, latents x_T), both ``[n, batch_frames, 263]``.
+    """
+    model = batch.model
+    x0, frame_mask = normalized_batch(
+        [m.features for m in motions],
+        model.normalizer,
+        max_frames=batch.config.batch_frames,
+        device=model.device,
+        dtype=model.dtype,
+    )
+    texts = [m.text or "" for m in motions]
+    if bool(frame_mask.all()):
+        frame_mask = None  # nothing to mask: attention runs without a mask (same result)
+    drop = text_drop(texts, model.device)
+    predict = make_x0_predictor(model.denoiser, model.encode_text(texts), frame_mask, 1.0, drop)
+    if recording is not None:
+        recorders = recording_processors(
+            model.denoiser.self_attention_modules(), batch.schedule.layers, recording
+        )
+        predict = scheduled(predict, batch.schedule, recorders, recording)
+    return x0, ddim_invert(predict, x0, batch.scheduler, progress=batch.progress)
+
+
+def batched_transfer(
+    batch: TransferBatch,
+    inputs: Sequence[Motion | str],
+    leader_noise: Tensor,
+    follower_noise: Sequence[Sequence[Tensor]],
+) -> Tensor:
+    """MoMo as the reference runs it: leader, followers and outputs denoised in one batch.
+
+    Args:
+        batch: the prepared batch.
+        inputs: ``[leader, *followers]``: real motions or prompts.
+        leader_noise, follower_noise: initial noise of the input rows (`initial_noise`); used
+            for prompts only.
+
+    Returns:
+        x0 of every row of the layout ``[R, batch_frames, 263]``.
+    """
+    from momo.motion.motion import Motion
+
+    model, layout = batch.model, batch.layout
+    real = [i for i, item in enumerate(inputs) if isinstance(item, Motion)]
+    inverted: dict[int, Tensor] = {}
+    if real:
+        _, latents = invert_motions(batch, [inputs[i] for i in real])  # type: ignore[misc]
+        inverted = dict(zip(real, latents))
+
+    def latent(index: int, drawn: Tensor) -> Tensor:
+        if index in inverted:
+            return inverted[index]
+        return drawn.to(device=model.device, dtype=model.dtype)
+
+    leader_latent = latent(0, leader_noise)
+    follower_latents = [
+        [latent(1 + j, drawn) for drawn in copies] for j, copies in enumerate(follower_noise)
+    ]
+    x_T = torch.stack(
+        layout.arrange(leader_latent, follower_latents, lambda j: leader_latent, per_copy=True)
+    )
+    denoiser = model.denoiser
+    scales = torch.tensor(batch.config.row_scales())
+    predict = make_x0_predictor(denoiser, batch.text, batch.frame_mask, scales, batch.drop)
+    mixing = mixing_processors(denoiser.self_attention_modules(), batch.schedule.layers, layout)
+    return sample(
+        scheduled(predict, batch.schedule, mixing),
+        x_T,
+        batch.scheduler,
+        progress=batch.progress,
+    )
+
+
+def replayed_transfer(batch: TransferBatch, motions: Sequence[Motion]) -> Tensor:
+    """MoMo with the inversion's attention (`momo.pipelines.transfer.replay`): outputs sampled
+    alone.
+
+    Follower copies of a real motion are identical, and attending to k identical copies of
+    keys/values equals attending to one, so each follower is recorded once.
+
+    Args:
+        batch: the prepared batch.
+        motions: ``[leader, *followers]``, all real.
+
+    Returns:
+        x0 of every row of the layout ``[R, batch_frames, 263]``: the leader's and followers'
+        rows are the real motions, normalised.
+    """
+    model, layout, schedule, config = batch.model, batch.layout, batch.schedule, batch.config
+    num_followers = len(motions) - 1
+    store = MixedAttentionStore(storage_dtype(model.dtype))
+    _warn_if_record_is_large(store, batch, num_followers)
+    clean, latents = invert_motions(batch, motions, store)
+    logger.info("reuse_inversion: %d bytes of recorded attention", store.nbytes)
+
+    outputs = layout.output_rows
+    rows = torch.tensor(outputs, device=model.device)
+    leader_frames = config.row_lengths[layout.leader_row]
+    out_frame_mask = None
+    if leader_frames < config.batch_frames:
+        out_frame_mask = make_frame_mask(
+            [leader_frames] * len(outputs), config.batch_frames, model.device
+        )
+    scales = config.row_scales()
+    predict = make_x0_predictor(
+        model.denoiser,
+        batch.text.index(rows.to(batch.text.tokens.device)),
+        out_frame_mask,
+        torch.tensor([scales[r] for r in outputs]),
+        batch.drop[rows],
+    )
+    replay = replay_processors(model.denoiser.self_attention_modules(), schedule.layers, store)
+    x_T = latents[:1].expand(len(outputs), -1, -1).clone()
+    sampled = sample(
+        scheduled(predict, schedule, replay, store), x_T, batch.scheduler, progress=batch.progress
+    )
+    store.entries.clear()
+    follower_clean = [[clean[1 + j]] * layout.follower_copies for j in range(num_followers)]
+    outputs_x0 = list(sampled)
+    return torch.stack(
+        layout.arrange(clean[0], follower_clean, lambda j: outputs_x0[j], per_copy=True)
+    )
+
+
+def _warn_if_record_is_large(
+    store: MixedAttentionStore, batch: TransferBatch, num_followers: int
+) -> None:
+    """Announce an attention record above `RECORD_WARNING_BYTES` before inverting."""
+    config = batch.model.denoiser.config
+    steps = len(batch.config.mixing_timesteps)
+    size = (
+        steps
+        * len(batch.schedule.layers)
+        * store.record_bytes(
+            num_followers,
+            batch.config.batch_frames + int(config.has_cls_token),
+            config.latent_dim,
+        )
+    )
+    if size > RECORD_WARNING_BYTES:
+        logger.warning(
+            "reuse_inversion will hold %.2f GiB (%d bytes) of recorded attention for %d "
+            "follower(s); pass fewer followers per call if memory is short",
+            size / 2**30,
+            size,
+            num_followers,
+        )

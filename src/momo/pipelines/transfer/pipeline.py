@@ -1,0 +1,162 @@
+"""`momo.transfer`: MoMo's zero-shot motion transfer, in numbered steps.
+
+The method is the paper's (Raab et al., "Monkey See, Monkey Do", SIGGRAPH Asia 2024, Sec. 4):
+the leader and the followers are denoised in one batch with the output rows; in the transfer
+layers and at the transfer timesteps, each output's self-attention takes its queries from the
+leader and its keys and values from its follower (Sec. 4.2, Eq. 5-6).
+
+1. Resolve every option once and check it (`config.resolve_config`); the frozen config is the
+   record written as config.json.
+2. Encode every distinct prompt once; build every row's text-drop flag and frame mask.
+3. Initial latents: seeded (or given) noise for prompts; real motions are DDIM-inverted with
+   their own text and no guidance; every output starts from a copy of the leader's latent.
+4. DDIM sampling of the whole batch with mixed attention at the transfer steps
+   (`denoising.batched_transfer`), or, with ``reuse_inversion``, the outputs alone with the
+   inversion's recorded attention (`denoising.replayed_transfer`).
+5. Assign the leader's root rotation (feature 0) to every output; cut each row to its length.
+6. Return a `TransferResult`.
+
+Only what is needed is computed: output rows never project their own queries/keys/values in a
+mixing layer (their attention reads the leader's queries and the followers' keys/values
+computed for those rows anyway), unconditional guidance copies exist only for rows whose scale
+is not 1, their cross-attention is a constant (`ConstantMemoryCrossAttention`), attention runs
+without a mask when no row is padded, and prompts are encoded once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from momo.models.attention import use_processors
+from momo.motion.motion import Motion
+from momo.pipelines.transfer.config import TransferConfig, input_list, resolve_config
+from momo.pipelines.transfer.cross_attention import ConstantMemoryCrossAttention
+from momo.pipelines.transfer.denoising import (
+    batched_transfer,
+    initial_noise,
+    prepare_batch,
+    replayed_transfer,
+)
+from momo.pipelines.transfer.result import TransferResult
+
+if TYPE_CHECKING:
+    from momo.models.bundle import MotionDiffusionModel
+
+
+def transfer(
+    model: MotionDiffusionModel,
+    leader: Motion | str,
+    followers: Sequence[Motion | str],
+    *,
+    num_frames: int | None = None,
+    layers: Sequence[int] | None = None,
+    steps: Sequence[int] | None = None,
+    guidance_scale: float | None = None,
+    assign_root_rotation: bool = True,
+    follower_copies: int = 1,
+    noise: Tensor | None = None,
+    seed: int | None = None,
+    progress: bool = True,
+    reference_rounding: bool = False,
+    num_steps: int | None = None,
+    reuse_inversion: bool = False,
+) -> TransferResult:
+    """Transfer each follower's motifs onto the leader's outline (MoMo).
+
+    Args:
+        model: a loaded model (`momo.load_model`).
+        leader: a real `Motion` (inverted) or a prompt (generated).
+        followers: one or more real motions or prompts; one output per follower.
+        num_frames: length of prompt-generated rows (default: the leader's if it is real, else
+            120). Outputs always take the leader's length.
+        layers: 0-based decoder layers that mix (default 1..L-1; empty: none, which gives plain
+            generation of the follower's text from the leader's noise).
+        steps: model timesteps that mix (default round(0.1T)..T-round(0.1T)).
+        guidance_scale: classifier-free guidance of generated rows and outputs. Default: 2.5
+            when every motion is generated; when any motion is real, outputs default to 1.0
+            (the reference's choice) and generated rows to 2.5. Inverted rows always run at 1.
+        assign_root_rotation: replace each output's root angular velocity (feature 0) by the
+            leader's, so outputs turn as the leader does.
+        follower_copies: k rows per follower whose keys/values are concatenated: k samples
+            of a prompt follower; k equal copies of a real one (HumanML3D features do not see
+            a turn about the vertical axis, so the reference's turned copies equal the original).
+        noise: optional initial latents ``[1 + F, T, 263]`` of the leader and follower rows
+            (``[1 + F * k, T, 263]`` for one per copy), normalised, T = the longest row; rows of
+            real motions are ignored.
+        seed: seed of the noise (None: a fresh one, recorded in ``result.config``).
+        progress: show progress bars.
+        reference_rounding: round the DDIM coefficients to float32 as the reference does
+            (default: keep them in float64; the two differ by up to ~3.5e-5).
+        num_steps: DDIM steps of inversion and sampling, evenly respaced (default: all, as the
+            reference); fewer are faster and change the result; mixing happens at the sampled
+            timesteps that lie in ``steps``.
+        reuse_inversion: real motions only: record the outputs' mixed attention while
+            inverting and sample the outputs alone (`momo.pipelines.transfer.replay`); about
+            1.5x faster for one follower, the outputs differ by the inversion's drift, and the
+            reported leader and followers are the real motions themselves.
+
+    Returns:
+        A `TransferResult` with one output per follower.
+
+    Raises:
+        TransferError: no followers, a motion too long or too short, layers or steps out of
+            range, no mixing step among the sampled timesteps, ``reuse_inversion`` with a prompt,
+            or malformed noise / guidance / copies / num_steps.
+    """
+    # 1. Every option, resolved and checked once.
+    inputs = input_list(leader, followers)
+    config = resolve_config(
+        model, inputs, num_frames=num_frames, layers=layers, steps=steps,
+        guidance_scale=guidance_scale, assign_root_rotation=assign_root_rotation,
+        follower_copies=follower_copies, noise=noise, seed=seed,
+        reference_rounding=reference_rounding, num_steps=num_steps,
+        reuse_inversion=reuse_inversion,
+    )  # fmt: skip
+    layout, denoiser = config.layout, model.denoiser
+    # Unconditional rows' cross-attention is a constant: skip its work (same result).
+    shortcuts = {m: ConstantMemoryCrossAttention() for m in denoiser.cross_attention_modules()}
+    with torch.inference_mode(), use_processors(shortcuts):
+        # 2. Prompts encoded once, text-drop flags and frame mask of every row.
+        batch = prepare_batch(model, config, progress)
+        # 3-4. Initial latents, then denoising with mixed attention at the transfer steps.
+        if config.reuse_inversion:
+            x0 = replayed_transfer(batch, inputs)  # type: ignore[arg-type]
+        else:
+            noise_rows = initial_noise(
+                noise, layout, config.batch_frames, denoiser.config.nfeats, config.seed
+            )
+            x0 = batched_transfer(batch, inputs, *noise_rows)
+        # 5. The leader's root rotation for every output; each row cut to its length.
+        if config.assign_root_rotation:
+            x0[layout.output_rows, :, 0] = x0[layout.leader_row, :, 0]
+        features = model.model_to_features(x0, config.row_lengths)
+    # 6. The result.
+    return _result(config, inputs, features, x0)
+
+
+def _result(
+    config: TransferConfig,
+    inputs: Sequence[Motion | str],
+    features: Sequence[np.ndarray],
+    x0: Tensor,
+) -> TransferResult:
+    """One `Motion` per row, grouped by role, with the config's record."""
+    layout = config.layout
+    motions = [
+        Motion(f, text=t, name=row.label, meta={"role": row.role, "guidance_scale": s})
+        for f, t, row, s in zip(features, config.row_texts(), layout.rows, config.row_scales())
+    ]
+    given = [item if isinstance(item, Motion) else None for item in inputs]
+    return TransferResult.from_rows(
+        motions,
+        layout,
+        config=config.to_dict(),
+        leader_input=given[0],
+        follower_inputs=given[1:],
+        samples=x0.detach().cpu(),
+    )
