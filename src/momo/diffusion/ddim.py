@@ -1,6 +1,7 @@
 """The DDIM step and its inverse: pure arithmetic on (x_t, x0 prediction), no model calls.
 
-With alpha_bar written ab and the network predicting x0 (MOMO_SPEC.md §4):
+With alpha_bar written ab and the network predicting x0 (DDIM, Song et al. 2021, Eq. 12; MDM and MoMo
+predict x0, and the reference uses eta = 0):
 
     eps      = (x_t / sqrt(ab_t) - x0) / sqrt(1 / ab_t - 1)
     x_{prev} = sqrt(ab_prev) x0 + sqrt(1 - ab_prev - sigma^2) eps + sigma z      (sampling)

@@ -1,9 +1,9 @@
 """`momo.transfer`: MoMo's zero-shot motion transfer, in numbered steps.
 
-The method is the paper's (Raab et al., "Monkey See, Monkey Do", SIGGRAPH Asia 2024, Sec. 4):
-the leader and the followers are denoised in one batch with the output rows; in the transfer
-layers and at the transfer timesteps, each output's self-attention takes its queries from the
-leader and its keys and values from its follower (Sec. 4.2, Eq. 5-6).
+The method is the paper's (Raab et al., "Monkey See, Monkey Do", SIGGRAPH Asia 2024): the
+leader and the followers are denoised in one batch with the output rows; in the transfer layers
+and at the transfer timesteps, each output's self-attention takes its queries from the leader
+and its keys and values from its follower (mixed attention).
 
 1. Resolve every option once and check it (`config.resolve_config`); the frozen config is the
    record written as config.json.
