@@ -111,12 +111,20 @@ def transfer(
     # 1. Every option, resolved and checked once.
     inputs = input_list(leader, followers)
     config = resolve_config(
-        model, inputs, num_frames=num_frames, layers=layers, steps=steps,
-        guidance_scale=guidance_scale, assign_root_rotation=assign_root_rotation,
-        follower_copies=follower_copies, noise=noise, seed=seed,
-        reference_rounding=reference_rounding, num_steps=num_steps,
+        model,
+        inputs,
+        num_frames=num_frames,
+        layers=layers,
+        steps=steps,
+        guidance_scale=guidance_scale,
+        assign_root_rotation=assign_root_rotation,
+        follower_copies=follower_copies,
+        reference_rounding=reference_rounding,
+        num_steps=num_steps,
+        noise=noise,
+        seed=seed,
         reuse_inversion=reuse_inversion,
-    )  # fmt: skip
+    )
     layout, denoiser = config.layout, model.denoiser
     # Unconditional rows' cross-attention is a constant: skip its work (same result).
     shortcuts = {m: ConstantMemoryCrossAttention() for m in denoiser.cross_attention_modules()}
@@ -125,7 +133,7 @@ def transfer(
         batch = prepare_batch(model, config, progress)
         # 3-4. Initial latents, then denoising with mixed attention at the transfer steps.
         if config.reuse_inversion:
-            x0 = replayed_transfer(batch, inputs)  # type: ignore[arg-type]
+            x0 = replayed_transfer(batch, [m for m in inputs if isinstance(m, Motion)])
         else:
             noise_rows = initial_noise(
                 noise, layout, config.batch_frames, denoiser.config.nfeats, config.seed
