@@ -44,6 +44,7 @@ class DDIMScheduler:
     timesteps: Sequence[int] = field(default=())
     eta: float = 0.0
     reference_rounding: bool = False
+    _position: dict[int, int] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         steps = tuple(int(t) for t in self.timesteps) or tuple(range(self.schedule.num_timesteps))
@@ -54,7 +55,7 @@ class DDIMScheduler:
         if self.eta < 0:
             raise ValueError(f"eta must be >= 0, got {self.eta}")
         object.__setattr__(self, "timesteps", steps)
-        object.__setattr__(self, "_position", {t: i for i, t in enumerate(steps)})
+        self._position.update({t: i for i, t in enumerate(steps)})
 
     # Timestep bookkeeping -----------------------------------------------------------------
 
@@ -75,7 +76,7 @@ class DDIMScheduler:
 
     def _index(self, timestep: int) -> int:
         try:
-            return self._position[int(timestep)]  # type: ignore[attr-defined]
+            return self._position[int(timestep)]
         except KeyError:
             raise ValueError(f"timestep {timestep} is not in this scheduler's sequence") from None
 
