@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-# Public name -> module that defines it (API.md). Resolved lazily so `import momo` does not
+# Public name -> module that defines it (the documented public API). Resolved lazily so `import momo` does not
 # pull in torch, transformers or matplotlib.
 _EXPORTS: dict[str, str] = {
     "MomoError": "momo.errors",

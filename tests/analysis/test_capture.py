@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 import momo
-from models.tiny import tiny_bundle
+from kit import tiny_bundle
 from momo.analysis.capture import capture_features
 from momo.errors import TransferError
 from momo.motion.motion import Motion

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.tiny import tiny_denoiser
+from kit import tiny_denoiser
 from momo.analysis.report import analyze_pair, output_paths
 from momo.cli.main import main
 from momo.models.config import DiffusionConfig, ModelConfig

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from models.tiny import tiny_bundle
+from kit import tiny_bundle
 from momo.cli.main import main
 from momo.models.loading import save_pretrained
 

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from models.tiny import WordHashEncoder, tiny_denoiser
+from kit import WordEncoder, tiny_denoiser
 from momo.diffusion.ddim import DDIMScheduler
 from momo.diffusion.ddpm import DDPMScheduler
 from momo.diffusion.guidance import guided_x0, make_x0_predictor
@@ -30,7 +30,7 @@ class _Counting:
 
 def _setup(lengths=(12, 9, 5, 12)):
     model = tiny_denoiser().double()
-    text = WordHashEncoder().encode(TEXTS).to(dtype=torch.float64)
+    text = WordEncoder().encode(TEXTS).to(dtype=torch.float64)
     g = torch.Generator().manual_seed(0)
     x = torch.randn(4, 12, 263, generator=g, dtype=torch.float64)
     mask = torch.arange(12)[None] < torch.tensor(lengths)[:, None]

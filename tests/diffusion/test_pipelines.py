@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import momo
-from models.tiny import tiny_bundle
+from kit import tiny_bundle
 from momo.diffusion.ddim import DDIMScheduler
 from momo.diffusion.guidance import make_x0_predictor
 from momo.diffusion.inversion import ddim_invert

@@ -7,11 +7,10 @@ import json
 import pytest
 import torch
 
+from kit import WordEncoder, tiny_denoiser
 from momo.errors import ModelLoadError
 from momo.models.config import EMB_TRANS_DEC_VARIANTS, DenoiserConfig
 from momo.models.mdm import MotionDenoiser
-
-from .tiny import WordHashEncoder, tiny_denoiser
 
 TEXTS = ["a person walks forward", "someone jumps high twice", "wave"]
 
@@ -28,13 +27,11 @@ def _inputs(batch=3, frames=10, lengths=(10, 7, 4), seed=0):
 @pytest.mark.parametrize("token_text", [True, False])
 def test_every_decoder_variant_runs_and_uses_text_and_time(variant, token_text):
     model = tiny_denoiser(emb_trans_dec=variant, text_token_dim=12 if token_text else None).double()
-    text = WordHashEncoder().encode(TEXTS).to(dtype=torch.float64)
+    text = WordEncoder().encode(TEXTS).to(dtype=torch.float64)
     x, t, mask = _inputs()
     with torch.no_grad():
         out = model(x, t, text, mask)
-        other_text = model(
-            x, t, WordHashEncoder().encode(TEXTS[::-1]).to(dtype=torch.float64), mask
-        )
+        other_text = model(x, t, WordEncoder().encode(TEXTS[::-1]).to(dtype=torch.float64), mask)
         other_t = model(x, t + 1, text, mask)
     assert out.shape == x.shape
     assert not torch.allclose(out, other_text)
@@ -45,7 +42,7 @@ def test_every_decoder_variant_runs_and_uses_text_and_time(variant, token_text):
 
 def test_drop_text_rows_equal_text_none():
     model = tiny_denoiser().double()
-    text = WordHashEncoder().encode(TEXTS).to(dtype=torch.float64)
+    text = WordEncoder().encode(TEXTS).to(dtype=torch.float64)
     x, t, mask = _inputs()
     with torch.no_grad():
         dropped = model(x, t, text, mask, torch.tensor([True, False, True]))
@@ -62,7 +59,7 @@ def test_rows_are_independent_of_each_other(arch):
     if arch == "trans_enc":
         overrides.update(text_token_dim=None)
     model = tiny_denoiser(**overrides).double()
-    text = WordHashEncoder().encode(TEXTS).to(dtype=torch.float64)
+    text = WordEncoder().encode(TEXTS).to(dtype=torch.float64)
     x, t, mask = _inputs()
     with torch.no_grad():
         batched = model(x, t, text, mask)
@@ -73,7 +70,7 @@ def test_rows_are_independent_of_each_other(arch):
 
 def test_padded_frames_do_not_affect_real_frames_when_masked():
     model = tiny_denoiser().double()
-    text = WordHashEncoder().encode(TEXTS).to(dtype=torch.float64)
+    text = WordEncoder().encode(TEXTS).to(dtype=torch.float64)
     x, t, mask = _inputs()
     changed = x.clone()
     changed[~mask] = 100.0
@@ -85,7 +82,7 @@ def test_padded_frames_do_not_affect_real_frames_when_masked():
 
 def test_encoder_without_mask_frames_attends_over_padding():
     model = tiny_denoiser(arch="trans_enc", text_token_dim=None, mask_frames=False).double()
-    text = WordHashEncoder().encode(TEXTS).to(dtype=torch.float64)
+    text = WordEncoder().encode(TEXTS).to(dtype=torch.float64)
     x, t, mask = _inputs()
     changed = x.clone()
     changed[~mask] = 100.0
@@ -97,7 +94,7 @@ def test_encoder_without_mask_frames_attends_over_padding():
 
 def test_forward_does_not_change_inputs_and_is_deterministic_in_eval():
     model = tiny_denoiser()
-    text = WordHashEncoder().encode(TEXTS)
+    text = WordEncoder().encode(TEXTS)
     x, t, mask = _inputs()
     x = x.float()
     before = x.clone()
@@ -109,7 +106,7 @@ def test_forward_does_not_change_inputs_and_is_deterministic_in_eval():
 
 def test_training_mode_has_gradients_everywhere():
     model = tiny_denoiser().train()
-    text = WordHashEncoder().encode(TEXTS)
+    text = WordEncoder().encode(TEXTS)
     x, t, mask = _inputs()
     out = model(x.float(), t, text, mask, torch.tensor([False, True, False]))
     out[mask].pow(2).mean().backward()
@@ -119,7 +116,7 @@ def test_training_mode_has_gradients_everywhere():
 
 def test_wrong_text_width_is_reported():
     model = tiny_denoiser()
-    text = WordHashEncoder(token_dim=7).encode(TEXTS)
+    text = WordEncoder(token_dim=7).encode(TEXTS)
     x, t, mask = _inputs()
     with pytest.raises(ValueError, match="token states"):
         model(x.float(), t, text, mask)

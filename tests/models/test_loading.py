@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from kit import WordEncoder, tiny_bundle
 from momo.errors import ModelLoadError, OutputExistsError
 from momo.models.loading import (
     load_model,
@@ -19,8 +20,6 @@ from momo.models.loading import (
     save_pretrained,
 )
 from momo.models.mdm import MotionDenoiser
-
-from .tiny import WordHashEncoder, tiny_bundle
 
 MANIFESTS = ["keys_momo_official.json", "keys_mdm_humanml_trans_enc_512.json"]
 
@@ -104,9 +103,7 @@ def _tiny_official(tmp_path, *, alias=False):
 def test_load_model_from_official_files_in_float64(tmp_path, alias):
     path, bundle = _tiny_official(tmp_path, alias=alias)
     norm = (bundle.normalizer.mean, bundle.normalizer.std)
-    model = load_model(
-        path, text_encoder=WordHashEncoder(), normalization=norm, dtype=torch.float64
-    )
+    model = load_model(path, text_encoder=WordEncoder(), normalization=norm, dtype=torch.float64)
     assert model.dtype == torch.float64
     assert model.config.denoiser.text_token_dim == 12 and model.num_timesteps == 20
     x = torch.randn(2, 6, 263, dtype=torch.float64)
@@ -119,20 +116,17 @@ def test_load_model_from_official_files_in_float64(tmp_path, alias):
     assert torch.allclose(ours, ref, rtol=0, atol=1e-12)
     # the directory holding the file works too
     assert (
-        load_model(tmp_path, text_encoder=WordHashEncoder(), normalization=norm).dtype
-        == torch.float32
+        load_model(tmp_path, text_encoder=WordEncoder(), normalization=norm).dtype == torch.float32
     )
 
 
 def test_official_checkpoint_needs_normalization_and_args(tmp_path):
     path, _ = _tiny_official(tmp_path)
     with pytest.raises(ModelLoadError, match="normalization"):
-        load_model(path, text_encoder=WordHashEncoder())
+        load_model(path, text_encoder=WordEncoder())
     (tmp_path / "args.json").unlink()
     with pytest.raises(ModelLoadError, match="args.json"):
-        load_model(
-            path, text_encoder=WordHashEncoder(), normalization=(np.zeros(263), np.ones(263))
-        )
+        load_model(path, text_encoder=WordEncoder(), normalization=(np.zeros(263), np.ones(263)))
     with pytest.raises(FileNotFoundError):
         load_model(tmp_path / "nope.pt")
 
@@ -170,7 +164,7 @@ def test_save_pretrained_round_trip(tmp_path):
     ]
     config = json.loads((out / "config.json").read_text())
     assert config["text_encoder"] == "wordhash" and config["diffusion"]["num_timesteps"] == 20
-    loaded = load_model(out, text_encoder=WordHashEncoder(), dtype=torch.float64)
+    loaded = load_model(out, text_encoder=WordEncoder(), dtype=torch.float64)
     assert loaded.config == bundle.config
     np.testing.assert_array_equal(loaded.normalizer.mean, bundle.normalizer.mean)
     for key, value in bundle.denoiser.state_dict().items():
@@ -192,10 +186,10 @@ def test_own_format_is_strict_too(tmp_path):
     tensors["surplus.weight"] = torch.zeros(2)
     save_file(tensors, str(out / "model.safetensors"))
     with pytest.raises(ModelLoadError, match="surplus.weight"):
-        load_model(out, text_encoder=WordHashEncoder())
+        load_model(out, text_encoder=WordEncoder())
 
 
 def test_text_encoder_width_must_match(tmp_path):
     out = save_pretrained(tiny_bundle(), tmp_path / "model")
     with pytest.raises(ModelLoadError, match="token states"):
-        load_model(out, text_encoder=WordHashEncoder(token_dim=5))
+        load_model(out, text_encoder=WordEncoder(token_dim=5))

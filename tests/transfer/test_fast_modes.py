@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from kit import synthetic_motion, tiny_model
 from momo.diffusion.guidance import make_x0_predictor
 from momo.diffusion.inversion import ddim_invert
 from momo.diffusion.sampling import sample
@@ -19,8 +20,6 @@ from momo.pipelines.transfer import transfer
 from momo.pipelines.transfer.layout import TransferLayout
 from momo.pipelines.transfer.mixed_attention import mixing_processors
 from momo.pipelines.transfer.replay import MixedAttentionStore, ReplayProcessor, storage_dtype
-
-from .helpers import synthetic_motion, tiny_model
 
 
 @pytest.fixture(scope="module")

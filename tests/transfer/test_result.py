@@ -9,13 +9,12 @@ import numpy as np
 import pytest
 
 import momo
+from kit import synthetic_motion, tiny_model
 from momo.errors import OutputExistsError
 from momo.evaluation.metrics import transfer_metrics
 from momo.evaluation.table import metrics_table
 from momo.pipelines.transfer import transfer
 from momo.pipelines.transfer.result import result_files
-
-from .helpers import synthetic_motion, tiny_model
 
 
 @pytest.fixture(scope="module")

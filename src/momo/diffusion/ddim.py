@@ -1,6 +1,7 @@
 """The DDIM step and its inverse: pure arithmetic on (x_t, x0 prediction), no model calls.
 
-With alpha_bar written ab and the network predicting x0 (MOMO_SPEC.md §4):
+With alpha_bar written ab and the network predicting x0 (DDIM, Song et al. 2021, Eq. 12; MDM and MoMo
+predict x0, and the reference uses eta = 0):
 
     eps      = (x_t / sqrt(ab_t) - x0) / sqrt(1 / ab_t - 1)
     x_{prev} = sqrt(ab_prev) x0 + sqrt(1 - ab_prev - sigma^2) eps + sigma z      (sampling)
@@ -43,6 +44,7 @@ class DDIMScheduler:
     timesteps: Sequence[int] = field(default=())
     eta: float = 0.0
     reference_rounding: bool = False
+    _position: dict[int, int] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         steps = tuple(int(t) for t in self.timesteps) or tuple(range(self.schedule.num_timesteps))
@@ -53,7 +55,7 @@ class DDIMScheduler:
         if self.eta < 0:
             raise ValueError(f"eta must be >= 0, got {self.eta}")
         object.__setattr__(self, "timesteps", steps)
-        object.__setattr__(self, "_position", {t: i for i, t in enumerate(steps)})
+        self._position.update({t: i for i, t in enumerate(steps)})
 
     # Timestep bookkeeping -----------------------------------------------------------------
 
@@ -74,7 +76,7 @@ class DDIMScheduler:
 
     def _index(self, timestep: int) -> int:
         try:
-            return self._position[int(timestep)]  # type: ignore[attr-defined]
+            return self._position[int(timestep)]
         except KeyError:
             raise ValueError(f"timestep {timestep} is not in this scheduler's sequence") from None
 

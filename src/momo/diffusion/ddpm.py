@@ -50,7 +50,7 @@ class DDPMScheduler:
 
     def previous_timestep(self, timestep: int) -> int:
         """The next-cleaner timestep of the sequence, or -1 after the cleanest."""
-        i = self.timesteps.index(int(timestep))  # type: ignore[union-attr]
+        i = tuple(self.timesteps).index(int(timestep))
         return self.timesteps[i - 1] if i > 0 else -1
 
     def step(

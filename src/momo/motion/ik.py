@@ -3,7 +3,7 @@
 Rotations are scalar-last quaternions ``(x, y, z, w)`` (SciPy's order), ``[T, 22, 4]``, where
 index 0 holds the root rotation and index j > 0 the local rotation of the bone parent(j) -> j
 relative to the accumulated rotation of its chain. Two quirks of the reference are kept because
-official checkpoints were trained on features made with them (MOMO_SPEC.md §2, step 4):
+official checkpoints were trained on features made with them (HumanML3D's inverse kinematics):
 
 * the root rotation's facing direction uses ``across = (p[1] - p[2]) + (p[17] - p[16])`` (the hip
   term points left and the shoulder term right, so the shoulders dominate), and frame 0's root

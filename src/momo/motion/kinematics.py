@@ -2,7 +2,8 @@
 
 `features_to_joints` is what every renderer and metric uses; it runs on NumPy arrays or torch
 tensors of any leading batch shape and is differentiable in torch. `joints_to_features` brings
-any 22-joint motion into the representation with HumanML3D's own procedure (MOMO_SPEC.md §2).
+any 22-joint motion into the representation with HumanML3D's own procedure (its
+``motion_representation`` script).
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ FOOT_CONTACT_THRESHOLD = 0.002
 def joints_to_features(joints: ArrayT, *, target_bone_lengths: np.ndarray | None = None) -> ArrayT:
     """Turn joint positions into HumanML3D features with HumanML3D's own procedure.
 
-    Steps (MOMO_SPEC.md §2, with every quirk of the reference): `momo.motion.retarget.canonicalize`
+    Steps (HumanML3D's ``process_file``, with every quirk of it): `momo.motion.retarget.canonicalize`
     (retarget onto the canonical skeleton scaling the root by the leg-length ratio, floor, frame
     0's root to the XZ origin, frame 0 facing +Z); foot contacts where the squared displacement
     to the next frame is below `FOOT_CONTACT_THRESHOLD`; IK with the quirky, Gaussian-smoothed

@@ -76,7 +76,7 @@ def retarget(
 def canonicalize(joints: np.ndarray, target_bone_lengths: np.ndarray | None = None) -> np.ndarray:
     """HumanML3D's placement of a motion: retarget, floor, origin, face +Z.
 
-    Steps (MOMO_SPEC.md §2, 1-2): `retarget` onto the canonical skeleton; subtract the lowest Y
+    Steps (HumanML3D's ``process_file``, first part): `retarget` onto the canonical skeleton; subtract the lowest Y
     over all joints and frames; move frame 0's root to the XZ origin; rotate everything about +Y
     so frame 0 faces +Z, the facing being ``cross(up, across)`` with
     ``across = (p[R_hip] - p[L_hip]) + (p[R_shoulder] - p[L_shoulder])`` at frame 0.

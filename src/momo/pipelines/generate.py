@@ -64,6 +64,43 @@ def generate(
     """
     from momo.motion.motion import Motion
 
+    # 1. Arguments checked; the seed fixed (a fresh one when none is given) and the noise drawn.
+    texts, frames, scales = _checked(model, texts, num_frames, guidance_scale, sampler)
+    batch, length, nfeats = len(texts), max(frames), model.denoiser.config.nfeats
+    if seed is None:
+        seed = secrets.randbits(63)
+    generator = torch.Generator().manual_seed(int(seed))
+    if noise is None:
+        # Drawn on the CPU in float32 so a seed gives the same motions on any device/dtype.
+        noise = torch.randn(batch, length, nfeats, generator=generator)
+    elif tuple(noise.shape) != (batch, length, nfeats):
+        raise TransferError(
+            f"noise must have shape [{batch}, {length}, {nfeats}], got {list(noise.shape)}"
+        )
+    x_T = noise.to(device=model.device, dtype=model.dtype)
+    # 2. Prompts encoded once, frame mask and text-drop flags.
+    text, drop = encode_texts(model, texts)
+    frame_mask = make_frame_mask(frames, length, model.device)
+    predict = make_x0_predictor(model.denoiser, text, frame_mask, scales, drop)
+    # 3. Sampling with classifier-free guidance.
+    scheduler = (ddpm_scheduler if sampler == "ddpm" else ddim_scheduler)(model, num_steps)
+    x0 = sample(predict, x_T, scheduler, generator=generator, progress=progress)
+    # 4. Raw features cut to each length; the seed recorded.
+    features = model.model_to_features(x0, frames)
+    return [
+        Motion(f, text=t or None, name="generated", meta={"guidance_scale": float(s), "seed": seed})
+        for f, t, s in zip(features, texts, scales.tolist())
+    ]
+
+
+def _checked(
+    model: MotionDiffusionModel,
+    texts: Sequence[str],
+    num_frames: int | Sequence[int],
+    guidance_scale: float | Sequence[float],
+    sampler: str,
+) -> tuple[list[str], list[int], Tensor]:
+    """(prompts, frames per prompt, guidance scales ``[B]``), after checking every argument."""
     if isinstance(texts, str):
         raise TransferError("generate() takes a list of prompts, not a single string")
     texts = list(texts)
@@ -78,29 +115,6 @@ def generate(
     scales = guidance_scales(guidance_scale, len(texts))
     if bool((scales < 0).any()):
         raise TransferError("guidance_scale must be >= 0")
-
-    batch, length = len(texts), max(frames)
-    if seed is None:
-        seed = secrets.randbits(63)
-    generator = torch.Generator().manual_seed(int(seed))
-    if noise is None:
-        # Drawn on the CPU in float32 so a seed gives the same motions on any device/dtype.
-        noise = torch.randn(batch, length, model.denoiser.config.nfeats, generator=generator)
-    elif tuple(noise.shape) != (batch, length, model.denoiser.config.nfeats):
-        raise TransferError(
-            f"noise must have shape [{batch}, {length}, {model.denoiser.config.nfeats}], "
-            f"got {list(noise.shape)}"
-        )
-    x_T = noise.to(device=model.device, dtype=model.dtype)
-    frame_mask = make_frame_mask(frames, length, model.device)
-    text, drop = encode_texts(model, texts)
-    predict = make_x0_predictor(model.denoiser, text, frame_mask, scales, drop)
     if sampler not in ("ddpm", "ddim"):
         raise TransferError(f"unknown sampler {sampler!r}; use 'ddpm' or 'ddim'")
-    scheduler = (ddpm_scheduler if sampler == "ddpm" else ddim_scheduler)(model, num_steps)
-    x0 = sample(predict, x_T, scheduler, generator=generator, progress=progress)
-    features = model.model_to_features(x0, frames)
-    return [
-        Motion(f, text=t or None, name="generated", meta={"guidance_scale": float(s), "seed": seed})
-        for f, t, s in zip(features, texts, scales.tolist())
-    ]
+    return texts, frames, scales

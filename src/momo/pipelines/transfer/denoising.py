@@ -208,10 +208,10 @@ def batched_transfer(
     from momo.motion.motion import Motion
 
     model, layout = batch.model, batch.layout
-    real = [i for i, item in enumerate(inputs) if isinstance(item, Motion)]
+    real = {i: item for i, item in enumerate(inputs) if isinstance(item, Motion)}
     inverted: dict[int, Tensor] = {}
     if real:
-        _, latents = invert_motions(batch, [inputs[i] for i in real])  # type: ignore[misc]
+        _, latents = invert_motions(batch, list(real.values()))
         inverted = dict(zip(real, latents))
 
     def latent(index: int, drawn: Tensor) -> Tensor:

@@ -1,6 +1,6 @@
 """The rows of one transfer batch: which are the leader, the followers, their copies, the outputs.
 
-MoMo denoises everything in one batch (MOMO_SPEC.md §5)::
+MoMo denoises everything in one batch, in the reference's order::
 
     row 0                      leader
     rows 1 .. F*k              follower 0 copy 0..k-1, follower 1 copy 0..k-1, ...

@@ -1,4 +1,4 @@
-"""MoMo's mixed attention (MOMO_SPEC.md §5) as an attention processor.
+"""MoMo's mixed attention (the paper's contribution) as an attention processor.
 
 In a transfer layer at a transfer step, output row j's self-attention block computes
 

@@ -1,9 +1,9 @@
 """`momo.transfer`: MoMo's zero-shot motion transfer, in numbered steps.
 
-The method is the paper's (Raab et al., "Monkey See, Monkey Do", SIGGRAPH Asia 2024, Sec. 4):
-the leader and the followers are denoised in one batch with the output rows; in the transfer
-layers and at the transfer timesteps, each output's self-attention takes its queries from the
-leader and its keys and values from its follower (Sec. 4.2, Eq. 5-6).
+The method is the paper's (Raab et al., "Monkey See, Monkey Do", SIGGRAPH Asia 2024): the
+leader and the followers are denoised in one batch with the output rows; in the transfer layers
+and at the transfer timesteps, each output's self-attention takes its queries from the leader
+and its keys and values from its follower (mixed attention).
 
 1. Resolve every option once and check it (`config.resolve_config`); the frozen config is the
    record written as config.json.
@@ -111,12 +111,20 @@ def transfer(
     # 1. Every option, resolved and checked once.
     inputs = input_list(leader, followers)
     config = resolve_config(
-        model, inputs, num_frames=num_frames, layers=layers, steps=steps,
-        guidance_scale=guidance_scale, assign_root_rotation=assign_root_rotation,
-        follower_copies=follower_copies, noise=noise, seed=seed,
-        reference_rounding=reference_rounding, num_steps=num_steps,
+        model,
+        inputs,
+        num_frames=num_frames,
+        layers=layers,
+        steps=steps,
+        guidance_scale=guidance_scale,
+        assign_root_rotation=assign_root_rotation,
+        follower_copies=follower_copies,
+        reference_rounding=reference_rounding,
+        num_steps=num_steps,
+        noise=noise,
+        seed=seed,
         reuse_inversion=reuse_inversion,
-    )  # fmt: skip
+    )
     layout, denoiser = config.layout, model.denoiser
     # Unconditional rows' cross-attention is a constant: skip its work (same result).
     shortcuts = {m: ConstantMemoryCrossAttention() for m in denoiser.cross_attention_modules()}
@@ -125,7 +133,7 @@ def transfer(
         batch = prepare_batch(model, config, progress)
         # 3-4. Initial latents, then denoising with mixed attention at the transfer steps.
         if config.reuse_inversion:
-            x0 = replayed_transfer(batch, inputs)  # type: ignore[arg-type]
+            x0 = replayed_transfer(batch, [m for m in inputs if isinstance(m, Motion)])
         else:
             noise_rows = initial_noise(
                 noise, layout, config.batch_frames, denoiser.config.nfeats, config.seed

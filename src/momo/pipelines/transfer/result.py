@@ -167,7 +167,7 @@ class TransferResult:
         ]
 
     def metrics(self) -> list[TransferMetrics]:
-        """MoMo's auxiliary metrics (MOMO_SPEC.md §7) of each output vs its leader and follower."""
+        """The paper's auxiliary transfer metrics of each output vs its leader and follower."""
         return list(self._metrics)
 
     @cached_property

@@ -1,6 +1,6 @@
 """Where and when attention mixes: a set of decoder layers x a set of diffusion timesteps.
 
-Defaults (API.md, the reference's ``get_transfer_args``): layers 1..L-1 (all but the first,
+Defaults (the reference's ``get_transfer_args``): layers 1..L-1 (all but the first,
 0-based) and timesteps round(0.1 T)..T - round(0.1 T), both ends included; for MoMo's model
 (12 layers, T = 100) that is layers 1..11 at t = 10..90. Outside the schedule every row runs
 plain self-attention.

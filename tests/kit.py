@@ -1,0 +1,144 @@
+"""One tiny-model kit for every test (as diffusers' ``get_dummy_components``).
+
+- `WordEncoder`: a deterministic text encoder (each word a fixed random vector; no download).
+- `tiny_denoiser`: a seeded 32-wide MoMo-style denoiser; `tiny_model`: a whole seeded model
+  around it; `tiny_bundle`: the 2-layer preset the model-level tests use.
+- `synthetic_motion`: smooth random features (enough for the transfer machinery).
+
+Tests import it as ``from kit import ...`` (the tests folder is on the import path).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from momo.diffusion.schedules import NoiseSchedule
+from momo.models.bundle import MotionDiffusionModel
+from momo.models.config import DenoiserConfig, DiffusionConfig, ModelConfig
+from momo.models.mdm import MotionDenoiser
+from momo.motion.motion import Motion
+from momo.motion.normalization import Normalizer
+from momo.text_embedding import TextEmbedding
+
+
+class WordEncoder:
+    """Each word maps to a fixed random vector; the pooled vector hashes the whole prompt.
+
+    Attributes:
+        batches: every list of prompts encoded, in order (``calls`` counts them).
+    """
+
+    def __init__(self, token_dim: int = 12, pooled_dim: int = 10, name: str = "words") -> None:
+        self.name = name
+        self.token_dim = token_dim
+        self.pooled_dim = pooled_dim
+        self.batches: list[list[str]] = []
+
+    @property
+    def calls(self) -> int:
+        """How many times `encode` ran."""
+        return len(self.batches)
+
+    @staticmethod
+    def _vector(key: str, dim: int) -> torch.Tensor:
+        seed = int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "little")
+        return torch.randn(dim, generator=torch.Generator().manual_seed(seed))
+
+    def encode(self, texts: Sequence[str]) -> TextEmbedding:
+        self.batches.append(list(texts))
+        words = [t.split() or [""] for t in texts]
+        length = max(len(w) for w in words)
+        tokens = torch.zeros(len(texts), length, self.token_dim)
+        mask = torch.zeros(len(texts), length, dtype=torch.bool)
+        pooled = torch.stack([self._vector(" ".join(ws) + "#", self.pooled_dim) for ws in words])
+        for i, ws in enumerate(words):
+            for j, w in enumerate(ws):
+                tokens[i, j] = self._vector(w, self.token_dim)
+                mask[i, j] = True
+        return TextEmbedding(tokens, mask, pooled)
+
+
+def tiny_config(**overrides: Any) -> DenoiserConfig:
+    """A 2-layer, 32-wide MoMo-style denoiser config for the `WordEncoder`."""
+    kwargs: dict[str, Any] = dict(
+        arch="trans_dec",
+        emb_trans_dec="cls_tcond_cross_cond",
+        num_layers=2,
+        latent_dim=32,
+        ff_size=48,
+        num_heads=4,
+        dropout=0.1,
+        text_token_dim=12,
+        text_pooled_dim=10,
+        max_positions=256,
+    )
+    kwargs.update(overrides)
+    return DenoiserConfig(**kwargs)
+
+
+def tiny_denoiser(seed: int = 0, **overrides: Any) -> MotionDenoiser:
+    """Seeded tiny denoiser in eval mode (float32)."""
+    torch.manual_seed(seed)
+    return MotionDenoiser(tiny_config(**overrides)).eval()
+
+
+def tiny_model(
+    seed: int = 0,
+    *,
+    num_timesteps: int = 10,
+    num_layers: int = 3,
+    dtype: torch.dtype = torch.float64,
+    mean_scale: float = 0.3,
+    encoder_name: str = "words",
+    **overrides: Any,
+) -> MotionDiffusionModel:
+    """A complete seeded tiny model: denoiser, cosine schedule, statistics, `WordEncoder`.
+
+    Args:
+        seed: seed of the weights and of the statistics.
+        num_timesteps: T of the cosine schedule.
+        num_layers: decoder layers.
+        dtype: dtype of the denoiser.
+        mean_scale: spread of the normaliser's means (stds lie in 0.5..2).
+        encoder_name: the text encoder's name (also recorded in the model config).
+        overrides: any `DenoiserConfig` field.
+    """
+    denoiser = tiny_denoiser(seed, num_layers=num_layers, **overrides).to(dtype)
+    config = denoiser.config
+    rng = np.random.default_rng(seed)
+    normalizer = Normalizer(
+        rng.normal(0, mean_scale, 263).astype(np.float32),
+        rng.uniform(0.5, 2.0, 263).astype(np.float32),
+    )
+    model_config = ModelConfig(config, DiffusionConfig(num_timesteps, "cosine"), encoder_name)
+    encoder = WordEncoder(config.text_token_dim or 12, config.text_pooled_dim or 10, encoder_name)
+    schedule = NoiseSchedule.from_name("cosine", num_timesteps)
+    return MotionDiffusionModel(denoiser, schedule, normalizer, encoder, model_config)
+
+
+def tiny_bundle(
+    seed: int = 0, num_timesteps: int = 20, dtype: torch.dtype = torch.float64, **overrides: Any
+) -> MotionDiffusionModel:
+    """The model-level tests' preset: 2 layers, T = 20, unit-spread means."""
+    return tiny_model(
+        seed,
+        num_timesteps=num_timesteps,
+        dtype=dtype,
+        **{"num_layers": 2, "mean_scale": 1.0, "encoder_name": "wordhash", **overrides},
+    )
+
+
+def synthetic_motion(frames: int, seed: int = 0, text: str | None = "a person waves") -> Motion:
+    """Smooth random features (not a real motion; enough for the transfer machinery)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(frames)[:, None] / 20.0
+    phase = rng.uniform(0, 2 * np.pi, 263)
+    scale = rng.uniform(0.02, 0.3, 263)
+    features = scale * np.sin(2 * np.pi * rng.uniform(0.3, 1.5) * t + phase)
+    features[:, 3] += 0.9  # root height
+    return Motion(features.astype(np.float32), text=text, name=f"synthetic_{seed}")
