@@ -16,9 +16,12 @@ _EXPORTS: dict[str, str] = {
     "diversity": "momo.evaluation.embedding_metrics",
     "multimodality": "momo.evaluation.embedding_metrics",
     "negative_sample_scores": "momo.evaluation.embedding_metrics",
+    "run_benchmark": "momo.evaluation.runner",
+    "BenchmarkReport": "momo.evaluation.runner",
 }
 
 __all__ = [
+    "BenchmarkReport",
     "T2MEvaluator",
     "diversity",
     "frechet_distance",
@@ -26,6 +29,7 @@ __all__ = [
     "multimodality",
     "negative_sample_scores",
     "r_precision",
+    "run_benchmark",
 ]
 
 
@@ -50,3 +54,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         r_precision,
     )
     from momo.evaluation.evaluator import T2MEvaluator
+    from momo.evaluation.runner import BenchmarkReport, run_benchmark

@@ -149,6 +149,8 @@ class T2MEvaluator:
         self.motion_encoder = motion_encoder.to(self.device, dtype).eval()
         self.movement_encoder = movement_encoder.to(self.device, dtype).eval()
         self.words = words
+        #: Where the evaluator was loaded from (recorded with benchmark results), if known.
+        self.source: str | None = None
         # The reference casts its float32 inputs to the network dtype before any arithmetic.
         self._vectors = torch.as_tensor(words.vectors).to(self.device, dtype)
         self._mean = torch.as_tensor(mean).to(self.device, dtype)
@@ -191,7 +193,9 @@ class T2MEvaluator:
         networks = _build_networks(checkpoint, sizes)
         mean = _load_statistic(root / MEAN_FILE, "mean")
         std = _load_statistic(root / STD_FILE, "std")
-        return cls(*networks, words, mean, std, device=device, dtype=dtype)
+        evaluator = cls(*networks, words, mean, std, device=device, dtype=dtype)
+        evaluator.source = str(root.resolve())
+        return evaluator
 
     @property
     def embedding_dim(self) -> int:
