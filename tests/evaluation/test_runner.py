@@ -116,3 +116,30 @@ def test_bad_input_fails_before_any_work(kit: dict, tmp_path: Path) -> None:
     (tmp_path / "busy" / "mine.txt").write_text("user file")
     with pytest.raises(OutputExistsError, match="not empty"):
         run_benchmark(*args, [["000001", "000004"]], out_dir=tmp_path / "busy", progress=False)
+
+
+def test_gen_mode_generates_both_from_captions(kit: dict) -> None:
+    report = run_benchmark(
+        kit["model"], kit["dataset"], [["000004", "000001"]], mode="gen", baselines=("leader",),
+        progress=False, num_steps=2, seed=3,
+    )  # fmt: skip
+    record = report.pairs[0]
+    # The generated leader has the real leader's length; the output is the leader's length.
+    assert record["leader_frames"] == 88
+    assert report.summary["leader"]["leader_root_distance"] == 0.0
+    assert report.settings["mode"] == "gen"
+
+
+def test_mtb_pair_list(shared_data: Path) -> None:
+    from momo.evaluation.pairs import load_pairs, subset
+
+    path = shared_data / "benchmarks" / "mtb.json"
+    if not path.is_file():
+        pytest.skip(f"{path} not found")
+    pairs = load_pairs(path)
+    assert len(pairs) == 842
+    assert len({leader for leader, _ in pairs}) == 816
+    assert len({follower for _, follower in pairs}) == 55
+    chosen = subset(pairs, 512, seed=0)
+    assert len(chosen) == 512 == len(set(chosen)) and chosen == sorted(chosen)
+    assert subset(pairs, 512, seed=0) == chosen != subset(pairs, 512, seed=1)
