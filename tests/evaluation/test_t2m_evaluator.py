@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+import momo
 from momo.errors import EvaluationError, ModelLoadError
 from momo.evaluation import T2MEvaluator
 from momo.evaluation.evaluator import MAX_MOTION_FRAMES
@@ -44,6 +45,8 @@ def test_outputs_in_input_order_and_batch_independent(tiny_root: Path) -> None:
     reversed_ = evaluator.encode_motions(motions[::-1], batch_size=4).flip(0)
     torch.testing.assert_close(one_by_one, whole, rtol=0, atol=1e-12)
     torch.testing.assert_close(reversed_, whole, rtol=0, atol=1e-12)
+    as_inputs = [momo.Motion(motions[0]), torch.as_tensor(motions[1]), motions[2]]
+    torch.testing.assert_close(evaluator.encode_motions(as_inputs), whole[:3], rtol=0, atol=1e-12)
     captions = [tokens(c) for c in ("a person walk", "jump up and down then run fast", "wave hand")]
     texts = evaluator.encode_texts(captions)
     single = torch.cat([evaluator.encode_texts([c]) for c in captions])
@@ -76,11 +79,14 @@ def test_motion_is_cut_to_a_multiple_of_four_and_zero_padded(tiny_root: Path) ->
     np.testing.assert_allclose(prepared[0, :40].numpy(), (motion[:40] - mean) / std, atol=1e-12)
     assert (prepared[0, 40:] == 0).all()
     torch.testing.assert_close(
-        evaluator.encode_motions([motion]), evaluator.encode_motions([motion[:40]]), rtol=0, atol=0
+        evaluator.encode_motions([motion]),
+        evaluator.encode_motions([motion[:40]]),
+        rtol=0,
+        atol=1e-12,
     )
     long = np.concatenate([motion] * 6)  # 258 frames: only the first 196 are read
     torch.testing.assert_close(
-        evaluator.encode_motions([long]), evaluator.encode_motions([long[:196]]), rtol=0, atol=0
+        evaluator.encode_motions([long]), evaluator.encode_motions([long[:196]]), rtol=0, atol=1e-12
     )
 
 

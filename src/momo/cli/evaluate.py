@@ -15,6 +15,7 @@ prints the table. A run in ``--out`` with the same settings is resumed.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from typing import Any
 
@@ -113,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
         subset_size=args.subset,
         seed=args.seed,
         match=args.match,
+        command=shlex.join(["momo", *sys.argv[1:]]),
         **_transfer_options(args, model),
     )
     print(report.markdown(), end="")

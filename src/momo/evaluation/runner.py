@@ -15,13 +15,16 @@ Steps:
    (each output with its follower's first caption, ranked against 31 ground-truth motions of a
    seeded test batch; full batches of 32 only). Both caption lengths are reported:
    ``r_precision`` uses the true length, ``r_precision_paper`` MoMo's quirk (always 22),
-   which is what the paper's numbers were computed with.
+   which is what the paper's numbers were computed with. Follower similarity searches the
+   leader's and follower's own frames only (the reference also searches their zero padding up
+   to the batch's longest motion, i.e. the mean pose; that depends on batching and is left out).
 4. ``summary.json`` (with the resolved settings), ``summary.md`` and ``summary.png``, written
    last, so a folder holding ``summary.json`` holds a finished run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import json
 import logging
@@ -75,12 +78,14 @@ class BenchmarkSettings:
     """Everything that determines a run's results (recorded in ``summary.json``)."""
 
     pairs: str
+    pairs_sha256: str
     mode: str
     baselines: tuple[str, ...]
     match: str
     subset: int | None
     seed: int
     evaluator: str | None
+    model_sha256: str
     transfer_options: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -144,6 +149,7 @@ def run_benchmark(
     subset_size: int | None = None,
     seed: int = 0,
     match: str = "exact",
+    command: str | None = None,
     **transfer_options: Any,
 ) -> BenchmarkReport:
     """Run MoMo (and baselines) over benchmark pairs and summarise in the paper's columns.
@@ -165,6 +171,7 @@ def run_benchmark(
         seed: seed of the subset, the negatives' batches and every transfer (pair i: seed + i).
         match: how ids find their motion: ``"exact"`` or the reference's ``"contains"``
             (see `momo.data.HumanML3D.resolve`).
+        command: the command line that started the run, recorded in ``summary.json``.
         **transfer_options: keywords of `momo.transfer` (layers, steps, guidance_scale,
             num_steps, follower_copies, reuse_inversion, ...).
 
@@ -174,7 +181,16 @@ def run_benchmark(
     """
     pair_list = load_pairs(pairs)
     settings = _settings(
-        pairs, mode, baselines, match, subset_size, seed, evaluator, transfer_options
+        model,
+        pairs,
+        pair_list,
+        mode,
+        baselines,
+        match,
+        subset_size,
+        seed,
+        evaluator,
+        transfer_options,
     )
     chosen = subset(pair_list, subset_size, seed)
     entries = _resolve_ids(dataset, [pair_list[i] for i in chosen], match)
@@ -200,12 +216,25 @@ def run_benchmark(
     summary = _summarize(records, dataset, evaluator, settings, [pair_list[i] for i in chosen])
     report = BenchmarkReport(summary=summary, pairs=records, settings=settings.as_dict())
     if out is not None:
-        _write_summary(out, report)
+        _write_summary(out, report, command)
     return report
 
 
+def model_digest(model: MotionDiffusionModel) -> str:
+    """SHA-256 of the denoiser's weights and the normalisation (identifies a model in a run)."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(model.denoiser.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    for array in (model.normalizer.mean, model.normalizer.std):
+        digest.update(np.ascontiguousarray(np.asarray(array)).tobytes())
+    return digest.hexdigest()
+
+
 def _settings(
+    model: MotionDiffusionModel,
     pairs: Any,
+    pair_list: list[tuple[str, str]],
     mode: str,
     baselines: Sequence[str],
     match: str,
@@ -240,12 +269,14 @@ def _settings(
     )
     return BenchmarkSettings(
         pairs=str(source),
+        pairs_sha256=hashlib.sha256(json.dumps(pair_list).encode()).hexdigest(),
         mode=mode,
         baselines=tuple(dict.fromkeys(baselines)),
         match=match,
         subset=subset_size,
         seed=int(seed),
         evaluator=None if evaluator is None else (evaluator.source or "given"),
+        model_sha256=model_digest(model),
         transfer_options=dict(transfer_options),
     )
 
@@ -479,8 +510,8 @@ def _negatives(
     return text, motion
 
 
-def _write_summary(out: Path, report: BenchmarkReport) -> None:
-    document = {"settings": report.settings, "summary": report.summary}
+def _write_summary(out: Path, report: BenchmarkReport, command: str | None) -> None:
+    document = {"command": command, "settings": report.settings, "summary": report.summary}
     with atomic_output(out / "summary.md", overwrite=True) as tmp:
         tmp.write_text(report.markdown())
     with atomic_output(out / "summary.png", overwrite=True) as tmp:
