@@ -13,7 +13,7 @@ import momo
 import momo.data
 from momo.errors import EvaluationError, OutputExistsError
 from momo.evaluation import T2MEvaluator, run_benchmark
-from momo.evaluation.runner import auxiliary_metrics
+from momo.evaluation.summary import auxiliary_metrics
 from transfer.helpers import tiny_model
 
 from .hml_kit import write_tiny_humanml3d
