@@ -143,3 +143,15 @@ def test_mtb_pair_list(shared_data: Path) -> None:
     chosen = subset(pairs, 512, seed=0)
     assert len(chosen) == 512 == len(set(chosen)) and chosen == sorted(chosen)
     assert subset(pairs, 512, seed=0) == chosen != subset(pairs, 512, seed=1)
+
+
+def test_ground_truth_as_outputs_gives_fid_zero(kit: dict) -> None:
+    # The leaders are exactly the ground-truth entries whose names contain a pair's id.
+    pairs = [["000001", "000004"], ["000004", "000005"], ["000005", "000001"]]
+    report = run_benchmark(
+        kit["model"], kit["dataset"], pairs, evaluator=kit["evaluator"], baselines=("leader",),
+        progress=False, num_steps=2,
+    )  # fmt: skip
+    fid = report.summary["leader"]["fid"]
+    assert fid == pytest.approx(0.0, abs=1e-6), fid
+    assert report.summary["momo"]["fid"] > 1e-3
