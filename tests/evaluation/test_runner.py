@@ -155,3 +155,11 @@ def test_ground_truth_as_outputs_gives_fid_zero(kit: dict) -> None:
     fid = report.summary["leader"]["fid"]
     assert fid == pytest.approx(0.0, abs=1e-6), fid
     assert report.summary["momo"]["fid"] > 1e-3
+
+
+def test_motions_are_cropped_to_a_shorter_model_limit(kit: dict) -> None:
+    model = tiny_model(num_timesteps=4, num_layers=2, dtype=torch.float32, max_positions=101)
+    report = run_benchmark(
+        model, kit["dataset"], [["000002", "000004"]], progress=False, num_steps=2
+    )
+    assert report.pairs[0]["leader_frames"] == 100 and report.pairs[0]["cropped"]

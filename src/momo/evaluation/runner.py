@@ -3,7 +3,8 @@
 Steps:
 
 1. Resolve the pairs (``"mtb"``, a JSON file or a list; all or a seeded subset) and every id in
-   the dataset, before any slow work; motions are cut to their first 196 frames.
+   the dataset, before any slow work; motions are cut to their first 196 frames (or the
+   model's limit, if lower), and the summary counts the cropped pairs.
 2. Per pair (in order, resumable): MoMo's output by `momo.transfer` (``inversion``: the real
    leader and follower are inverted; ``gen``: both are generated from their first captions),
    then each baseline from the same leader and follower. Each output gets the auxiliary
@@ -302,8 +303,11 @@ def _load_record(out: Path, index: int) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
-def _crop(features: np.ndarray) -> np.ndarray:
-    return features[:MAX_FRAMES]
+def frame_limit(model: MotionDiffusionModel) -> int:
+    """Longest motion a pair may have: 196 frames, or less when the model supports less."""
+    from momo.transfer.pipeline import max_motion_frames
+
+    return min(MAX_FRAMES, max_motion_frames(model))
 
 
 def _run_pair(
@@ -321,7 +325,8 @@ def _run_pair(
     leader_raw = dataset.entry_features(leader_entry)
     follower_raw = dataset.entry_features(follower_entry)
     leader_caption, follower_caption = leader_entry.captions[0], follower_entry.captions[0]
-    leader_features, follower_features = _crop(leader_raw), _crop(follower_raw)
+    limit = frame_limit(model)
+    leader_features, follower_features = leader_raw[:limit], follower_raw[:limit]
     if settings.mode == "inversion":
         leader: Any = momo.Motion(leader_features, text=leader_caption.text)
         followers: list[Any] = [momo.Motion(follower_features, text=follower_caption.text)]
@@ -361,7 +366,7 @@ def _run_pair(
         "follower_name": follower_entry.name,
         "leader_frames": int(len(leader_features)),
         "follower_frames": int(len(follower_features)),
-        "cropped": bool(len(leader_raw) > MAX_FRAMES or len(follower_raw) > MAX_FRAMES),
+        "cropped": bool(len(leader_raw) > limit or len(follower_raw) > limit),
         "follower_caption": follower_caption.text,
         "follower_tokens": list(follower_caption.tokens),
         "methods": methods,
