@@ -103,8 +103,8 @@ def test_bad_input_fails_before_any_work(kit: dict, tmp_path: Path) -> None:
     args = (kit["model"], kit["dataset"])
     with pytest.raises(EvaluationError, match="999999"):
         run_benchmark(*args, [["000001", "999999"]], out_dir=out, progress=False)
-    with pytest.raises(EvaluationError, match="inpainting"):
-        run_benchmark(*args, [["000001", "000004"]], baselines=("inpainting",), out_dir=out)
+    with pytest.raises(EvaluationError, match="MoST"):
+        run_benchmark(*args, [["000001", "000004"]], baselines=("most",), out_dir=out)
     with pytest.raises(EvaluationError, match="unknown transfer options"):
         run_benchmark(*args, [["000001", "000004"]], out_dir=out, layerz=[1])
     with pytest.raises(EvaluationError, match="mode"):
@@ -120,13 +120,16 @@ def test_bad_input_fails_before_any_work(kit: dict, tmp_path: Path) -> None:
 
 def test_gen_mode_generates_both_from_captions(kit: dict) -> None:
     report = run_benchmark(
-        kit["model"], kit["dataset"], [["000004", "000001"]], mode="gen", baselines=("leader",),
+        kit["model"], kit["dataset"], [["000004", "000001"]], mode="gen",
+        baselines=("leader", "inpainting"),
         progress=False, num_steps=2, seed=3,
     )  # fmt: skip
     record = report.pairs[0]
     # The generated leader has the real leader's length; the output is the leader's length.
     assert record["leader_frames"] == 88
     assert report.summary["leader"]["leader_root_distance"] == 0.0
+    # Inpainting keeps the leader's root channels, hence its path.
+    assert report.summary["inpainting"]["leader_root_distance"] < 1e-4
     assert report.settings["mode"] == "gen"
 
 

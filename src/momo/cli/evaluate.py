@@ -2,7 +2,7 @@
 
     momo evaluate --humanml3d DIR --out DIR [--model default|CKPT] [--normalization DIR]
                   [--evaluator DIR] [--pairs mtb|FILE] [--mode inversion|gen]
-                  [--baselines leader,follower,nn_motion,nn_softmax,nn_latent]
+                  [--baselines leader,follower,nn_motion,nn_softmax,nn_latent,inpainting]
                   [--subset N] [--seed S] [--match exact|contains]
                   [--layers A:B] [--steps A:B] [--guidance S] [--follower-copies K]
                   [--sampling-steps N] [--reuse-inversion] [--no-resume] [--device cpu|cuda]
@@ -45,7 +45,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--mode", choices=("inversion", "gen"), default="inversion")
     parser.add_argument(
         "--baselines", default="", metavar="A,B",
-        help="comma-separated: leader, follower, nn_motion, nn_softmax, nn_latent",
+        help="comma-separated: leader, follower, nn_motion, nn_softmax, nn_latent, inpainting",
     )  # fmt: skip
     parser.add_argument(
         "--subset", type=int, default=None, metavar="N",

@@ -10,8 +10,10 @@
   self-attention layer at one timestep of the model (hard attention; MOMO_SPEC §6), read while
   DDIM-inverting both motions.
 
-Outputs have the leader's length. MDM inpainting and MoST are not implemented (MoST needs its
-own trained network; inpainting needs a masked sampler this package does not have).
+- ``inpainting``: MDM inpainting, the leader's root and lower body kept and the rest generated
+  with the follower's caption (`momo.evaluation.inpainting`).
+
+Outputs have the leader's length. MoST is not implemented (it needs its own trained network).
 """
 
 from __future__ import annotations
@@ -106,4 +108,4 @@ def nn_latent(
 
 
 #: Baselines the runner knows, besides MoMo itself.
-BASELINES = ("leader", "follower", "nn_motion", "nn_softmax", "nn_latent")
+BASELINES = ("leader", "follower", "nn_motion", "nn_softmax", "nn_latent", "inpainting")

@@ -217,7 +217,7 @@ def _settings(
     if unknown:
         raise EvaluationError(
             f"unknown baselines {unknown}; choose from {', '.join(baseline_fns.BASELINES)} "
-            "(MDM inpainting and MoST are not implemented)"
+            "(MoST is not implemented)"
         )
     if match not in ("exact", "contains"):
         raise EvaluationError(f"unknown id matching {match!r}; use 'exact' or 'contains'")
@@ -348,7 +348,11 @@ def _run_pair(
         ) from None
     leader_ref, follower_ref = (m.features for m in result.metric_references()[0])
     outputs = {"momo": result.outputs[0].features}
-    outputs.update(_baseline_outputs(model, dataset, settings.baselines, leader_ref, follower_ref))
+    outputs.update(
+        _baseline_outputs(
+            model, dataset, settings, leader_ref, follower_ref, follower_caption.text, index
+        )
+    )
     methods = {}
     for method, output in outputs.items():
         embedding = None
@@ -382,12 +386,14 @@ def _run_pair(
 def _baseline_outputs(
     model: MotionDiffusionModel,
     dataset: Any,
-    names: Sequence[str],
+    settings: BenchmarkSettings,
     leader: np.ndarray,
     follower: np.ndarray,
+    follower_text: str,
+    index: int,
 ) -> dict[str, np.ndarray]:
     outputs = {}
-    for name in names:
+    for name in settings.baselines:
         if name == "leader":
             outputs[name] = np.asarray(leader, np.float32)
         elif name == "follower":
@@ -398,6 +404,16 @@ def _baseline_outputs(
             outputs[name] = baseline_fns.nn_softmax(leader, follower, dataset.mean, dataset.std)
         elif name == "nn_latent":
             outputs[name] = baseline_fns.nn_latent(model, leader, follower)
+        elif name == "inpainting":
+            from momo.evaluation.inpainting import inpaint
+
+            outputs[name] = inpaint(
+                model,
+                leader,
+                follower_text,
+                seed=settings.seed + index,
+                num_steps=settings.transfer_options.get("num_steps"),
+            )
     return outputs
 
 
