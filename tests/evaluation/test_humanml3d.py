@@ -73,3 +73,15 @@ def test_missing_parts_are_named(tmp_path: Path, dataset: momo.data.HumanML3D) -
     bad.write_text("no separators here\n")
     with pytest.raises(EvaluationError, match="000004.txt:1"):
         dataset.captions("000004")
+
+
+def test_malformed_arrays_are_named(dataset: momo.data.HumanML3D) -> None:
+    (dataset.root / "Mean.npy").write_bytes(b"not an array")
+    with pytest.raises(EvaluationError, match="Mean.npy"):
+        _ = dataset.mean
+    (dataset.root / "new_joint_vecs" / "000001.npy").write_bytes(b"garbage")
+    with pytest.raises(EvaluationError, match="000001.npy"):
+        dataset.motion("000001")
+    np.save(dataset.root / "new_joint_vecs" / "000004.npy", np.zeros((10, 22, 3)))
+    with pytest.raises(EvaluationError, match=r"\[T, 263\]"):
+        dataset.num_frames("000004")

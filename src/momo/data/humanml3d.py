@@ -117,7 +117,10 @@ class HumanML3D:
         path = self.root / name
         if not path.is_file():
             raise EvaluationError(f"{path} not found; HumanML3D's folder ships it")
-        value = np.load(path, allow_pickle=False)
+        try:
+            value = np.load(path, allow_pickle=False)
+        except (ValueError, OSError) as exc:
+            raise EvaluationError(f"{path} is not a plain .npy array ({exc})") from None
         if value.shape != (FEATURE_DIM,) or not np.isfinite(value).all():
             raise EvaluationError(f"{path} must hold {FEATURE_DIM} finite values")
         return value.astype(np.float32)
@@ -162,7 +165,7 @@ class HumanML3D:
             raise EvaluationError(f"motion {motion_id!r} not found: {path} does not exist")
         try:
             features = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
-        except ValueError as exc:
+        except (ValueError, OSError) as exc:
             raise EvaluationError(f"{path} is not a plain .npy array ({exc})") from None
         if features.ndim != 2 or features.shape[1] != FEATURE_DIM:
             raise EvaluationError(

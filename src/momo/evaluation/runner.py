@@ -274,7 +274,12 @@ def _prepare_out_dir(out_dir: Any, settings: BenchmarkSettings, resume: bool) ->
         raise OutputExistsError(f"{out} exists and is not a folder; choose another --out")
     settings_path = out / "settings.json"
     if settings_path.is_file():
-        previous = json.loads(settings_path.read_text())
+        try:
+            previous = json.loads(settings_path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise EvaluationError(
+                f"{settings_path} is not a benchmark settings file; choose another --out"
+            ) from None
         if not resume:
             raise OutputExistsError(
                 f"{out} holds a benchmark run; resume it (--resume) or choose another --out"
