@@ -20,6 +20,7 @@ _EXPORTS: dict[str, str] = {
     "ModelLoadError": "momo.errors",
     "TransferError": "momo.errors",
     "OutputExistsError": "momo.errors",
+    "EvaluationError": "momo.errors",
     "Motion": "momo.motion.motion",
     "features_to_joints": "momo.motion.kinematics",
     "joints_to_features": "momo.motion.kinematics",
@@ -33,6 +34,7 @@ _EXPORTS: dict[str, str] = {
     "generate": "momo.pipelines.generate",
     "transfer": "momo.pipelines.transfer.pipeline",
     "TransferResult": "momo.pipelines.transfer.result",
+    "T2MEvaluator": "momo.evaluation.evaluator",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -51,12 +53,14 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from momo.errors import (
+        EvaluationError,
         ModelLoadError,
         MomoError,
         MotionFormatError,
         OutputExistsError,
         TransferError,
     )
+    from momo.evaluation.evaluator import T2MEvaluator
     from momo.io.api import load_motion, save_motion
     from momo.models.bundle import MotionDiffusionModel
     from momo.models.loading import load_model

@@ -25,3 +25,7 @@ class TransferError(MomoError, ValueError):
 
 class OutputExistsError(MomoError, FileExistsError):
     """An output path exists and overwriting was not allowed."""
+
+
+class EvaluationError(MomoError, ValueError):
+    """An evaluator, a dataset folder or a benchmark was given input it cannot evaluate."""

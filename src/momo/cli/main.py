@@ -25,6 +25,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "info",
     "data",
     "train",
+    "evaluate",
 )
 
 

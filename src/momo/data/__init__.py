@@ -9,4 +9,19 @@
 - `cache`: the cache file format (`DataCache`); `card`: clips and hours per label and split.
 - `dataset`: `TrainingSet`, batches of normalised windows, frame masks and cached text.
 - `synthetic`: a tiny random cache for tests and smoke runs.
+- `humanml3d`: a user's HumanML3D folder (`HumanML3D`), as the evaluation reads it.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS: dict[str, str] = {"HumanML3D": "momo.data.humanml3d"}
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'momo.data' has no attribute {name!r}")
+    return getattr(importlib.import_module(module_name), name)

@@ -1,0 +1,438 @@
+"""`run_benchmark`: MoMo and its baselines over a list of HumanML3D leader/follower pairs.
+
+Steps:
+
+1. Resolve the pairs (``"mtb"``, a JSON file or a list; all or a seeded subset) and every id in
+   the dataset, before any slow work; motions are cut to their first 196 frames (or the
+   model's limit, if lower), and the summary counts the cropped pairs.
+2. Per pair (in order, resumable): MoMo's output by `momo.transfer` (``inversion``: the real
+   leader and follower are inverted; ``gen``: both are generated from their first captions),
+   then each baseline from the same leader and follower. Each output gets the auxiliary
+   metrics and, with an evaluator, its motion embedding. With ``out_dir`` every pair's record
+   (JSON) and outputs (``.npz``) are written atomically, so an interrupted run resumes.
+3. Summary per method: means of the auxiliary metrics; with an evaluator, FID against the
+   ground-truth test motions whose names contain a pair's id (mirrored and segment copies
+   included, as the reference), and MoMo's negative-sample R-precision and matching score
+   (each output with its follower's first caption, ranked against 31 ground-truth motions of a
+   seeded test batch; full batches of 32 only). Both caption lengths are reported:
+   ``r_precision`` uses the true length, ``r_precision_paper`` MoMo's quirk (always 22),
+   which is what the paper's numbers were computed with. Follower similarity searches the
+   leader's and follower's own frames only (the reference also searches their zero padding up
+   to the batch's longest motion, i.e. the mean pose; that depends on batching and is left out).
+4. ``summary.json`` (with the resolved settings), ``summary.md`` and ``summary.png``, written
+   last, so a folder holding ``summary.json`` holds a finished run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from momo.errors import EvaluationError, MomoError, OutputExistsError
+from momo.evaluation import baselines as baseline_fns
+from momo.evaluation.pairs import load_pairs, subset
+from momo.evaluation.report import plot_summary, summary_markdown
+from momo.evaluation.summary import auxiliary_metrics, summarize
+from momo.utils.files import atomic_output
+
+if TYPE_CHECKING:
+    from momo.evaluation.evaluator import T2MEvaluator
+    from momo.models.bundle import MotionDiffusionModel
+
+#: Longest motion evaluated (HumanML3D's and the evaluator's limit); longer ones are cut.
+MAX_FRAMES = 196
+MODES = ("inversion", "gen")
+#: Keywords of `momo.transfer` the runner sets itself.
+_RUNNER_KEYWORDS = {"model", "leader", "followers", "seed", "progress", "num_frames"}
+
+
+@dataclass(frozen=True)
+class BenchmarkSettings:
+    """Everything that determines a run's results (recorded in ``summary.json``)."""
+
+    pairs: str
+    pairs_sha256: str
+    mode: str
+    baselines: tuple[str, ...]
+    match: str
+    subset: int | None
+    seed: int
+    evaluator: str | None
+    model_sha256: str
+    transfer_options: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return json.loads(json.dumps(asdict(self), default=_json_default))
+
+
+@dataclass(frozen=True)
+class BenchmarkReport:
+    """What `run_benchmark` returns.
+
+    Attributes:
+        summary: per method (``"momo"`` and each baseline) the paper's columns.
+        pairs: one record per evaluated pair: ids, entry names, lengths, whether cropped, the
+            follower's caption, and per method the auxiliary metrics and embedding.
+        settings: the resolved settings.
+    """
+
+    summary: dict[str, dict[str, Any]]
+    pairs: list[dict[str, Any]]
+    settings: dict[str, Any]
+
+    def markdown(self) -> str:
+        """The summary as a Markdown table."""
+        return summary_markdown(self.summary)
+
+
+def run_benchmark(
+    model: MotionDiffusionModel,
+    dataset: Any,
+    pairs: str | os.PathLike[str] | Sequence[Sequence[str]] = "mtb",
+    *,
+    evaluator: T2MEvaluator | None = None,
+    mode: str = "inversion",
+    baselines: Sequence[str] = (),
+    out_dir: str | os.PathLike[str] | None = None,
+    resume: bool = True,
+    progress: bool = True,
+    subset_size: int | None = None,
+    seed: int = 0,
+    match: str = "exact",
+    command: str | None = None,
+    **transfer_options: Any,
+) -> BenchmarkReport:
+    """Run MoMo (and baselines) over benchmark pairs and summarise in the paper's columns.
+
+    Args:
+        model: the diffusion model (`momo.load_model`).
+        dataset: a `momo.data.HumanML3D` folder.
+        pairs: ``"mtb"``, a JSON file of ``[leader_id, follower_id]`` lists, or such a list.
+        evaluator: a `T2MEvaluator` for FID / R-precision / matching score (None: auxiliary
+            metrics only).
+        mode: ``"inversion"`` (real motions inverted) or ``"gen"`` (generated from captions).
+        baselines: any of `momo.evaluation.baselines.BASELINES`.
+        out_dir: folder for per-pair results and the summary (None: nothing written).
+        resume: reuse the per-pair results a previous run with the same settings left in
+            ``out_dir``.
+        progress: show a progress bar with ETA.
+        subset_size: evaluate a seeded random subset of this many pairs (the reference's
+            protocol: 512); None: all pairs.
+        seed: seed of the subset, the negatives' batches and every transfer (pair i: seed + i).
+        match: how ids find their motion: ``"exact"`` or the reference's ``"contains"``
+            (see `momo.data.HumanML3D.resolve`).
+        command: the command line that started the run, recorded in ``summary.json``.
+        **transfer_options: keywords of `momo.transfer` (layers, steps, guidance_scale,
+            num_steps, follower_copies, reuse_inversion, ...).
+
+    Raises:
+        EvaluationError: unknown ids, modes, baselines or options; a pair that cannot run.
+        OutputExistsError: ``out_dir`` holds other files, or a run and ``resume`` is False.
+    """
+    pair_list = load_pairs(pairs)
+    settings = _settings(
+        model,
+        pairs,
+        pair_list,
+        mode,
+        baselines,
+        match,
+        subset_size,
+        seed,
+        evaluator,
+        transfer_options,
+    )
+    chosen = subset(pair_list, subset_size, seed)
+    entries = _resolve_ids(dataset, [pair_list[i] for i in chosen], match)
+    out = _prepare_out_dir(out_dir, settings, resume)
+    records = []
+    from tqdm.auto import tqdm
+
+    for i in tqdm(chosen, desc="benchmark pairs", unit="pair", disable=not progress):
+        leader_id, follower_id = pair_list[i]
+        cached = _load_record(out, i) if out is not None else None
+        if cached is None:
+            cached = _run_pair(
+                model,
+                dataset,
+                evaluator,
+                settings,
+                i,
+                entries[leader_id],
+                entries[follower_id],
+                out,
+            )
+        records.append(cached)
+    summary = summarize(
+        records,
+        dataset,
+        evaluator,
+        ["momo", *settings.baselines],
+        [pair_list[i] for i in chosen],
+        settings.seed,
+    )
+    report = BenchmarkReport(summary=summary, pairs=records, settings=settings.as_dict())
+    if out is not None:
+        _write_summary(out, report, command)
+    return report
+
+
+def model_digest(model: MotionDiffusionModel) -> str:
+    """SHA-256 of the denoiser's weights and the normalisation (identifies a model in a run)."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(model.denoiser.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    for array in (model.normalizer.mean, model.normalizer.std):
+        digest.update(np.ascontiguousarray(np.asarray(array)).tobytes())
+    return digest.hexdigest()
+
+
+def _settings(
+    model: MotionDiffusionModel,
+    pairs: Any,
+    pair_list: list[tuple[str, str]],
+    mode: str,
+    baselines: Sequence[str],
+    match: str,
+    subset_size: int | None,
+    seed: int,
+    evaluator: Any,
+    transfer_options: dict[str, Any],
+) -> BenchmarkSettings:
+    if mode not in MODES:
+        raise EvaluationError(f"unknown mode {mode!r}; use 'inversion' or 'gen'")
+    if isinstance(baselines, str):
+        baselines = [b for b in baselines.split(",") if b]
+    unknown = [b for b in baselines if b not in baseline_fns.BASELINES]
+    if unknown:
+        raise EvaluationError(
+            f"unknown baselines {unknown}; choose from {', '.join(baseline_fns.BASELINES)} "
+            "(MoST is not implemented)"
+        )
+    if match not in ("exact", "contains"):
+        raise EvaluationError(f"unknown id matching {match!r}; use 'exact' or 'contains'")
+    import momo
+
+    accepted = set(inspect.signature(momo.transfer).parameters) - _RUNNER_KEYWORDS
+    bad = sorted(set(transfer_options) - accepted)
+    if bad:
+        raise EvaluationError(
+            f"unknown transfer options {bad}; the runner accepts {', '.join(sorted(accepted))} "
+            "(seed, progress and num_frames are its own)"
+        )
+    source = (
+        pairs if isinstance(pairs, str) else ("list" if isinstance(pairs, Sequence) else str(pairs))
+    )
+    return BenchmarkSettings(
+        pairs=str(source),
+        pairs_sha256=hashlib.sha256(json.dumps(pair_list).encode()).hexdigest(),
+        mode=mode,
+        baselines=tuple(dict.fromkeys(baselines)),
+        match=match,
+        subset=subset_size,
+        seed=int(seed),
+        evaluator=None if evaluator is None else (evaluator.source or "given"),
+        model_sha256=model_digest(model),
+        transfer_options=dict(transfer_options),
+    )
+
+
+def _resolve_ids(dataset: Any, pairs: list[tuple[str, str]], match: str) -> dict[str, Any]:
+    ids = list(dict.fromkeys(x for pair in pairs for x in pair))
+    entries, missing = {}, []
+    for motion_id in ids:
+        try:
+            entries[motion_id] = dataset.resolve(motion_id, match=match)
+        except EvaluationError:
+            missing.append(motion_id)
+    if missing:
+        shown = ", ".join(missing[:5]) + (
+            f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        )
+        raise EvaluationError(
+            f"{len(missing)} pair ids have no motion or captions in {dataset.root}: {shown}; "
+            "check the HumanML3D folder and the pair list"
+        )
+    return entries
+
+
+def _prepare_out_dir(out_dir: Any, settings: BenchmarkSettings, resume: bool) -> Path | None:
+    if out_dir is None:
+        return None
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise OutputExistsError(f"{out} exists and is not a folder; choose another --out")
+    settings_path = out / "settings.json"
+    if settings_path.is_file():
+        try:
+            previous = json.loads(settings_path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise EvaluationError(
+                f"{settings_path} is not a benchmark settings file; choose another --out"
+            ) from None
+        if not resume:
+            raise OutputExistsError(
+                f"{out} holds a benchmark run; resume it (--resume) or choose another --out"
+            )
+        if previous != settings.as_dict():
+            raise EvaluationError(
+                f"{out} holds a run with other settings ({settings_path}); choose another --out"
+            )
+        return out
+    if out.is_dir() and any(out.iterdir()):
+        raise OutputExistsError(
+            f"{out} is not empty and holds no benchmark run; choose another --out"
+        )
+    (out / "pairs").mkdir(parents=True, exist_ok=True)
+    with atomic_output(settings_path) as tmp:
+        tmp.write_text(json.dumps(settings.as_dict(), indent=2))
+    return out
+
+
+def _pair_path(out: Path, index: int) -> Path:
+    return out / "pairs" / f"{index:04d}.json"
+
+
+def _load_record(out: Path, index: int) -> dict[str, Any] | None:
+    path = _pair_path(out, index)
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def frame_limit(model: MotionDiffusionModel) -> int:
+    """Longest motion a pair may have: 196 frames, or less when the model supports less."""
+    return min(MAX_FRAMES, model.max_frames)
+
+
+def _run_pair(
+    model: MotionDiffusionModel,
+    dataset: Any,
+    evaluator: T2MEvaluator | None,
+    settings: BenchmarkSettings,
+    index: int,
+    leader_entry: Any,
+    follower_entry: Any,
+    out: Path | None,
+) -> dict[str, Any]:
+    import momo
+
+    leader_raw = dataset.entry_features(leader_entry)
+    follower_raw = dataset.entry_features(follower_entry)
+    leader_caption, follower_caption = leader_entry.captions[0], follower_entry.captions[0]
+    limit = frame_limit(model)
+    leader_features, follower_features = leader_raw[:limit], follower_raw[:limit]
+    if settings.mode == "inversion":
+        leader: Any = momo.Motion(leader_features, text=leader_caption.text)
+        followers: list[Any] = [momo.Motion(follower_features, text=follower_caption.text)]
+    else:
+        leader, followers = leader_caption.text, [follower_caption.text]
+    try:
+        result = momo.transfer(
+            model,
+            leader,
+            followers,
+            num_frames=None if settings.mode == "inversion" else len(leader_features),
+            seed=settings.seed + index,
+            progress=False,
+            **settings.transfer_options,
+        )
+    except MomoError as exc:
+        raise EvaluationError(
+            f"pair {index} ({leader_entry.name}, {follower_entry.name}): {exc}"
+        ) from None
+    leader_ref, follower_ref = (m.features for m in result.metric_references()[0])
+    outputs = {"momo": result.outputs[0].features}
+    outputs.update(
+        _baseline_outputs(
+            model, dataset, settings, leader_ref, follower_ref, follower_caption.text, index
+        )
+    )
+    methods = {}
+    for method, output in outputs.items():
+        embedding = None
+        if evaluator is not None:
+            embedding = evaluator.encode_motions([output])[0].double().cpu().tolist()
+        methods[method] = {
+            "metrics": auxiliary_metrics(output, leader_ref, follower_ref),
+            "embedding": embedding,
+        }
+    record = {
+        "index": index,
+        "leader": leader_entry.motion_id,
+        "follower": follower_entry.motion_id,
+        "leader_name": leader_entry.name,
+        "follower_name": follower_entry.name,
+        "leader_frames": int(len(leader_features)),
+        "follower_frames": int(len(follower_features)),
+        "cropped": bool(len(leader_raw) > limit or len(follower_raw) > limit),
+        "follower_caption": follower_caption.text,
+        "follower_tokens": list(follower_caption.tokens),
+        "methods": methods,
+    }
+    if out is not None:
+        with atomic_output(out / "pairs" / f"{index:04d}.npz", overwrite=True) as tmp:
+            np.savez(tmp, **{name: np.asarray(o, np.float32) for name, o in outputs.items()})
+        with atomic_output(_pair_path(out, index), overwrite=True) as tmp:
+            tmp.write_text(json.dumps(record))
+    return record
+
+
+def _baseline_outputs(
+    model: MotionDiffusionModel,
+    dataset: Any,
+    settings: BenchmarkSettings,
+    leader: np.ndarray,
+    follower: np.ndarray,
+    follower_text: str,
+    index: int,
+) -> dict[str, np.ndarray]:
+    outputs = {}
+    for name in settings.baselines:
+        if name == "leader":
+            outputs[name] = np.asarray(leader, np.float32)
+        elif name == "follower":
+            outputs[name] = np.asarray(follower, np.float32)
+        elif name == "nn_motion":
+            outputs[name] = baseline_fns.nn_motion(leader, follower, dataset.mean, dataset.std)
+        elif name == "nn_softmax":
+            outputs[name] = baseline_fns.nn_softmax(leader, follower, dataset.mean, dataset.std)
+        elif name == "nn_latent":
+            outputs[name] = baseline_fns.nn_latent(model, leader, follower)
+        elif name == "inpainting":
+            from momo.evaluation.inpainting import inpaint
+
+            outputs[name] = inpaint(
+                model,
+                leader,
+                follower_text,
+                seed=settings.seed + index,
+                num_steps=settings.transfer_options.get("num_steps"),
+            )
+    return outputs
+
+
+def _write_summary(out: Path, report: BenchmarkReport, command: str | None) -> None:
+    document = {"command": command, "settings": report.settings, "summary": report.summary}
+    with atomic_output(out / "summary.md", overwrite=True) as tmp:
+        tmp.write_text(report.markdown())
+    with atomic_output(out / "summary.png", overwrite=True) as tmp:
+        plot_summary(report.summary, tmp)
+    with atomic_output(out / "summary.json", overwrite=True) as tmp:
+        tmp.write_text(json.dumps(document, indent=2, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (np.integer, np.floating)):
+        return value.item()
+    if isinstance(value, (np.ndarray, tuple, set)):
+        return list(np.asarray(value).tolist()) if isinstance(value, np.ndarray) else list(value)
+    return str(value)
