@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from momo.errors import MotionFormatError
+from momo.errors import MissingFileError, MotionFormatError
 from momo.utils.files import check_output_path
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -93,12 +93,12 @@ def check_input_path(path: str | os.PathLike[str]) -> Path:
     """Return ``path`` as a Path if it is an existing file.
 
     Raises:
-        FileNotFoundError: if nothing exists there.
+        MissingFileError: if nothing exists there.
         IsADirectoryError: if it is a directory.
     """
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file; check the path")
+        raise MissingFileError(f"{path}: no such file; check the path")
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a directory; pass a motion file")
     return path
@@ -145,7 +145,7 @@ def load_motion_arg(
     """Load a motion named on the command line (see `momo.io.api.load_motion`).
 
     Raises:
-        FileNotFoundError: if the file does not exist.
+        MissingFileError: if the file does not exist.
         MotionFormatError: if it cannot be read as a motion.
     """
     path = check_input_path(path)
@@ -159,7 +159,7 @@ def load_model_arg(args: argparse.Namespace) -> MotionDiffusionModel:
     """Load the model named by the options of :func:`add_model_options` (see `momo.load_model`).
 
     Raises:
-        FileNotFoundError: if the model or normalisation directory does not exist.
+        MissingFileError: if the model or normalisation directory does not exist.
         ModelLoadError: if the model cannot be loaded.
     """
     import momo
@@ -176,7 +176,7 @@ def load_joints_arg(
     """Load the imported joints ``[T, 22, 3]`` (metres, 20 fps) and the import's info dict.
 
     Raises:
-        FileNotFoundError: if the file does not exist.
+        MissingFileError: if the file does not exist.
         MotionFormatError: if it cannot be read as a motion.
     """
     path = check_input_path(path)

@@ -27,11 +27,11 @@ import torch
 from torch import Tensor
 
 from momo.diffusion.schedules import NoiseSchedule
-from momo.errors import ModelLoadError, OutputExistsError
+from momo.errors import MissingFileError, ModelLoadError, OutputExistsError
 from momo.models.bundle import MotionDiffusionModel
 from momo.models.config import DenoiserConfig, DiffusionConfig, ModelConfig
 from momo.models.mdm import MotionDenoiser
-from momo.models.text_encoders import TextEncoder, text_encoder_from_name
+from momo.models.text_encoders import TextEncoder, encoder_widths, text_encoder_from_name
 from momo.utils.files import atomic_output
 
 if TYPE_CHECKING:
@@ -64,12 +64,12 @@ def read_official_state_dict(path: str | os.PathLike[str]) -> dict[str, Tensor]:
     Accepts a plain state dict, or a dict whose ``"model_avg"`` / ``"model"`` entry is one.
 
     Raises:
-        FileNotFoundError: missing file.
+        MissingFileError: missing file.
         ModelLoadError: a file that needs code execution to unpickle, or no state dict inside.
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"checkpoint {path} not found")
+        raise MissingFileError(f"checkpoint {path} not found")
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
@@ -251,7 +251,7 @@ def _normalizer(source: Any, fallback_dir: Path | None) -> Normalizer:
     if isinstance(source, (str, os.PathLike)):
         directory = Path(source)
         if not (directory / "Mean.npy").is_file() or not (directory / "Std.npy").is_file():
-            raise FileNotFoundError(f"{directory} must contain Mean.npy and Std.npy")
+            raise MissingFileError(f"{directory} must contain Mean.npy and Std.npy")
         return Normalizer.from_dir(directory)
     try:
         mean, std = source
@@ -279,14 +279,16 @@ def load_model(
         source: ``"default"`` (the bundled model), a directory written by `save_pretrained`,
             or an official ``modelNNNNNNNNN.pt`` with ``args.json`` beside it (a directory
             holding exactly one such file also works).
-        text_encoder: override of the text encoder (default: what the model was trained with).
+        text_encoder: override of the text encoder (default: what the model was trained with):
+            any object with ``encode(texts) -> TextEmbedding``. Its widths are read from its
+            ``token_dim`` / ``pooled_dim`` when it has them, else from one probe encoding.
         normalization: ``(mean, std)``, a directory with Mean.npy/Std.npy, or a Normalizer.
             Required for official checkpoints; overrides the bundled statistics otherwise.
         device: where the denoiser runs.
         dtype: compute dtype (e.g. ``torch.float64`` for parity checks); default float32.
 
     Raises:
-        FileNotFoundError: the source path does not exist.
+        MissingFileError: the source path does not exist.
         ModelLoadError: malformed or mismatching checkpoint, unsafe pickle, unavailable encoder.
     """
     if isinstance(source, str) and source == "default":
@@ -299,9 +301,7 @@ def load_model(
         source = directory
     path = Path(source)
     if not path.exists():
-        raise FileNotFoundError(
-            f"model {path} not found (expected 'default', a directory or a .pt)"
-        )
+        raise MissingFileError(f"model {path} not found (expected 'default', a directory or a .pt)")
     if path.is_dir() and not (path / CONFIG_FILE).is_file():
         candidates = sorted(path.glob("model*.pt"))
         if len(candidates) != 1:
@@ -332,16 +332,18 @@ def load_model(
 
 
 def _check_encoder(encoder: TextEncoder, config: DenoiserConfig) -> None:
-    if config.uses_token_text and encoder.token_dim != config.text_token_dim:
+    """Check the encoder's widths against what the denoiser reads (see `encoder_widths`)."""
+    widths = encoder_widths(encoder)
+    if config.uses_token_text and widths.token_dim != config.text_token_dim:
         raise ModelLoadError(
-            f"text encoder {encoder.name!r} gives {encoder.token_dim}-d token states, the model "
-            f"needs {config.text_token_dim}"
+            f"text encoder {widths.name!r} gives {widths.token_dim}-d token states, the model "
+            f"needs {config.text_token_dim}; pass an encoder of that width"
         )
     reads_pooled = not config.uses_token_text or config.cls_token == "tcond"
-    if reads_pooled and encoder.pooled_dim != config.text_pooled_dim:
+    if reads_pooled and widths.pooled_dim != config.text_pooled_dim:
         raise ModelLoadError(
-            f"text encoder {encoder.name!r} gives {encoder.pooled_dim}-d sentence vectors, "
-            f"the model needs {config.text_pooled_dim}"
+            f"text encoder {widths.name!r} gives {widths.pooled_dim}-d sentence vectors, "
+            f"the model needs {config.text_pooled_dim}; pass an encoder of that width"
         )
 
 
@@ -358,7 +360,7 @@ def _read_safetensors(path: Path) -> dict[str, Tensor]:
     from safetensors.torch import load_file
 
     if not path.is_file():
-        raise FileNotFoundError(f"{path} not found")
+        raise MissingFileError(f"{path} not found")
     try:
         return load_file(str(path))
     except (SafetensorError, OSError) as error:

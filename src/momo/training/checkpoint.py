@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from momo.errors import MomoError
+from momo.errors import MissingFileError, MomoError
 from momo.utils.files import atomic_output
 
 logger = logging.getLogger(__name__)
@@ -128,12 +128,12 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     """Read a checkpoint file (``weights_only`` loading: no code runs from the file).
 
     Raises:
-        FileNotFoundError: no file.
+        MissingFileError: no file.
         MomoError: not a training checkpoint of this format.
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no training checkpoint at {path}")
+        raise MissingFileError(f"no training checkpoint at {path}")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises several types for a damaged file

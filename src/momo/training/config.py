@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from momo.errors import MomoError
+from momo.errors import MissingFileError, MomoError
 from momo.models.config import DenoiserConfig, DiffusionConfig, ModelConfig
 
 #: Prompts rendered periodically during training to watch progress.
@@ -205,12 +205,12 @@ class RunConfig:
         """Read a JSON config file.
 
         Raises:
-            FileNotFoundError: no such file.
+            MissingFileError: no such file.
             MomoError: not JSON, or invalid contents.
         """
         path = Path(path)
         if not path.is_file():
-            raise FileNotFoundError(f"config file {path} not found")
+            raise MissingFileError(f"config file {path} not found")
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as error:

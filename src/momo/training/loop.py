@@ -34,7 +34,7 @@ from torch import Tensor
 
 from momo.data.dataset import MotionBatch, TrainingSet
 from momo.diffusion.schedules import NoiseSchedule
-from momo.errors import MomoError
+from momo.errors import MissingFileError, MomoError
 from momo.models.mdm import MotionDenoiser
 from momo.models.text_encoders import TextEmbedding
 from momo.training.checkpoint import (
@@ -196,7 +196,7 @@ class Trainer:
     Raises:
         MomoError: the run directory holds a checkpoint and ``resume`` is False, or a resumed
             checkpoint belongs to another model or data.
-        FileNotFoundError: ``resume`` without a checkpoint.
+        MissingFileError: ``resume`` without a checkpoint.
     """
 
     def __init__(
@@ -222,7 +222,7 @@ class Trainer:
                 "choose another --out"
             )
         if resume and existing is None:
-            raise FileNotFoundError(
+            raise MissingFileError(
                 f"nothing to resume: no checkpoint in {self.run_dir}/checkpoints"
             )
 
