@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import math
 
+from momo.errors import ConfigError
+
 #: Seeds must fit a signed 64-bit integer (torch) and be non-negative (NumPy).
 MAX_SEED = 2**63 - 1
 
@@ -69,7 +71,8 @@ def positive_float(text: str) -> float:
 
 
 def device(text: str) -> str:
-    """A torch device that exists on this machine ("cpu", "cuda", "cuda:1", "mps")."""
+    """A torch device name ("cpu", "cuda", "cuda:1", "mps"); whether this machine has it is
+    checked when the device is first used (`check_device_available`)."""
     import torch
 
     try:
@@ -78,15 +81,21 @@ def device(text: str) -> str:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a torch device; use cpu, cuda, cuda:N or mps"
         ) from None
+    if parsed.type not in ("cpu", "cuda", "mps"):
+        raise argparse.ArgumentTypeError(f"{text!r}: momo runs on cpu, cuda or mps")
+    return text
+
+
+def check_device_available(text: str) -> None:
+    """Raise `ConfigError` when the device ``text`` (see `device`) is not on this machine."""
+    import torch
+
+    parsed = torch.device(text)
     if parsed.type == "cuda":
         count = torch.cuda.device_count() if torch.cuda.is_available() else 0
         if count == 0:
-            raise argparse.ArgumentTypeError(f"{text!r}: no CUDA device here; use --device cpu")
+            raise ConfigError(f"--device {text}: no CUDA device here; use --device cpu")
         if parsed.index is not None and parsed.index >= count:
-            raise argparse.ArgumentTypeError(f"{text!r}: this machine has {count} CUDA device(s)")
-    elif parsed.type == "mps":
-        if not torch.backends.mps.is_available():
-            raise argparse.ArgumentTypeError(f"{text!r}: MPS is not available; use --device cpu")
-    elif parsed.type != "cpu":
-        raise argparse.ArgumentTypeError(f"{text!r}: momo runs on cpu, cuda or mps")
-    return text
+            raise ConfigError(f"--device {text}: this machine has {count} CUDA device(s)")
+    elif parsed.type == "mps" and not torch.backends.mps.is_available():
+        raise ConfigError(f"--device {text}: MPS is not available here; use --device cpu")

@@ -32,7 +32,7 @@ from momo.models.bundle import MotionDiffusionModel
 from momo.models.config import DenoiserConfig, DiffusionConfig, ModelConfig
 from momo.models.mdm import MotionDenoiser
 from momo.models.text_encoders import TextEncoder, encoder_widths, text_encoder_from_name
-from momo.utils.files import atomic_output
+from momo.utils.files import atomic_output, path_exists
 
 if TYPE_CHECKING:
     from momo.motion.normalization import Normalizer
@@ -300,7 +300,7 @@ def load_model(
             )
         source = directory
     path = Path(source)
-    if not path.exists():
+    if not path_exists(path):
         raise MissingFileError(f"model {path} not found (expected 'default', a directory or a .pt)")
     if path.is_dir() and not (path / CONFIG_FILE).is_file():
         candidates = sorted(path.glob("model*.pt"))

@@ -73,12 +73,22 @@ def check_writable_location(path: str | os.PathLike[str]) -> Path:
     parent (where atomic writes put their temporary files).
 
     Raises:
-        OutputWriteError: the location is read-only, full, not a folder or not permitted.
+        OutputWriteError: the location is read-only, full, not a folder or not permitted, or
+            a name on the path is too long.
     """
     path = Path(path)
     parent = path.absolute().parent
+    missing = [path.name]
     while not path_exists(parent):
+        missing.append(parent.name)
         parent = parent.parent
+    name_max = os.pathconf(parent, "PC_NAME_MAX") if parent.is_dir() else 255
+    for name in missing:
+        if len(os.fsencode(name)) > name_max:
+            raise OutputWriteError(
+                f"cannot write {str(path)[:80]}...: the name {name[:40]!r}... is longer than "
+                f"{name_max} bytes; choose a shorter name"
+            )
     if not parent.is_dir():
         raise OutputWriteError(f"cannot write {path}: {parent} is not a folder")
     try:
