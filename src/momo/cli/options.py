@@ -70,6 +70,14 @@ def positive_float(text: str) -> float:
     return value
 
 
+def non_negative_float(text: str) -> float:
+    """A finite number >= 0."""
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
 def device(text: str) -> str:
     """A torch device name ("cpu", "cuda", "cuda:1", "mps"); whether this machine has it is
     checked when the device is first used (`check_device_available`)."""

@@ -60,7 +60,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument(
         "--time-limit",
-        type=options.positive_float,
+        type=options.non_negative_float,
         metavar="MINUTES",
         help="stop after this many minutes with a checkpoint (resume later with --resume)",
     )
