@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from momo.cli import options
-from momo.errors import MomoError
+from momo.errors import ConfigError, MomoError
 
 logger = logging.getLogger(__name__)
 
@@ -123,14 +123,33 @@ def run(args: argparse.Namespace) -> int:
         path = trainer.export(overwrite=True)
         print(f"Exported the EMA weights of step {trainer.step} to {path}.")
         return 0
+    if trainer.step > tcfg.steps:
+        raise ConfigError(
+            f"the run in {out} is already at step {trainer.step}, past --steps {tcfg.steps}; "
+            "pass a larger --steps to train on, or --export-only to export it"
+        )
     params = sum(p.numel() for p in trainer.denoiser.parameters())
     print(
         f"Training {params / 1e6:.2f}M parameters on {data.num_clips} clips "
         f"({len(data)} windows) from step {trainer.step} to {tcfg.steps}, batch {tcfg.batch_size}, "
         f"{torch.get_num_threads()} threads."
     )
+    if trainer.step == tcfg.steps:
+        path = trainer.export(overwrite=True)
+        print(
+            f"The run in {out} already reached step {trainer.step}/{tcfg.steps}; nothing to train "
+            f"(pass a larger --steps to continue). EMA weights exported to {path}."
+        )
+        return 0
     time_limit = args.time_limit * 60 if args.time_limit is not None else None
-    result = trainer.train(time_limit_s=time_limit, progress=not args.no_progress)
+    try:
+        result = trainer.train(time_limit_s=time_limit, progress=not args.no_progress)
+    except KeyboardInterrupt:
+        saved = trainer.checkpoint_step
+        where = f"last checkpoint at step {saved}" if saved is not None else "no checkpoint yet"
+        raise KeyboardInterrupt(
+            f"{where}; continue with: momo train --out {out} --resume"
+        ) from None
     summary = (
         f"Reached step {result.step}/{tcfg.steps}: {result.steps_run} steps in "
         f"{result.seconds:.0f} s ({result.steps_per_second:.2f} steps/s), last loss "
