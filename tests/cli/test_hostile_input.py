@@ -212,3 +212,35 @@ def test_a_device_this_machine_lacks_is_one_line(run_cli, tmp_path) -> None:
     assert status == 2
     check_one_line_error(err, "generate", "--device cuda:99", "CUDA device")
     assert not (tmp_path / "o").exists()
+
+
+def test_sigterm_is_handled_like_ctrl_c() -> None:
+    script = (
+        "import os, signal, time\n"
+        "import momo.cli.main as cli\n"
+        "def killed(argv=None):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    time.sleep(30)\n"
+        "    return 0\n"
+        "cli.main = killed\n"
+        "cli.entry()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=120, env=env)  # fmt: skip
+    assert result.returncode == 130, (result.returncode, result.stderr)
+    assert result.stderr.splitlines() == ["momo: interrupted: terminated (SIGTERM)"]
+
+
+def test_a_dangling_symlink_output_is_not_replaced_without_overwrite(
+    run_cli, joints_npy, tmp_path
+) -> None:
+    link = tmp_path / "features.npy"
+    link.symlink_to(tmp_path / "elsewhere.npy")
+    status, _, err = run_cli("convert", joints_npy, link)
+    assert status == 2
+    check_one_line_error(err, "convert", "dangling symlink", "--overwrite")
+    assert link.is_symlink()
+    status, _, err = run_cli("generate", "--text", "a", "--out", link)
+    assert status == 2
+    check_one_line_error(err, "generate", "dangling symlink")

@@ -135,13 +135,20 @@ def _error(command: str | None, message: str) -> int:
     return 2
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"terminated ({signal.Signals(signum).name})")
+
+
 def entry() -> NoReturn:
     """The ``momo`` console script: `main`, then exit with its status.
 
-    A Ctrl-C that arrives as the command finishes is reported like any other (one line,
-    status 130); one during interpreter shutdown is ignored, so the status stays the command's.
+    SIGTERM is handled like Ctrl-C, so outputs being written are cleaned up the same way
+    (an output folder keeps its earlier contents, training keeps a consistent checkpoint). A
+    Ctrl-C that arrives as the command finishes is reported like any other (one line, status
+    130); one during interpreter shutdown is ignored, so the status stays the command's.
     """
     status = 130
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         status = main()
     except KeyboardInterrupt as error:  # between main's own handler and its return

@@ -11,11 +11,13 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import glob
 import logging
 import os
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -25,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 #: Marks the temporary files and folders written beside an output (``.NAME.tmp...``).
 TEMP_MARK = ".tmp"
+
+#: Age after which a staging folder beside an output is taken to be left by a killed process.
+STALE_AFTER_S = 3600.0
 
 _IMPOSSIBLE_NAME_ERRNOS = (errno.ENAMETOOLONG, errno.EINVAL)
 
@@ -236,6 +241,7 @@ def staged_directory(
     if path_exists(target) and not target.is_dir() and not (overwrite and target.is_symlink()):
         raise OutputExistsError(f"{target} exists and is not a folder; choose another output")
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_staging(target)
     try:
         staging = Path(
             tempfile.mkdtemp(prefix=f".{target.name[:40]}{TEMP_MARK}", dir=target.parent)
@@ -256,6 +262,15 @@ def staged_directory(
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove_stale_staging(target: Path) -> None:
+    """Remove staging folders of ``target`` that a killed process left (older than an hour)."""
+    now = time.time()
+    for path in target.parent.glob(f".{glob.escape(target.name[:40])}{TEMP_MARK}*"):
+        if path.is_dir() and not path.is_symlink() and now - path.stat().st_mtime > STALE_AFTER_S:
+            shutil.rmtree(path, ignore_errors=True)
+            logger.info("removed %s, left by an interrupted write", path)
 
 
 def _umask() -> int:
