@@ -101,3 +101,16 @@ def test_resuming_a_run_past_its_steps_says_so(tmp_path: Path, data: TrainingSet
     Trainer(_config(steps=4), data, run).train(progress=False)
     with pytest.raises(ConfigError, match="already at step 4, past the 2 steps"):
         Trainer(_config(steps=2), data, run, resume=True).train(progress=False)
+
+
+def test_a_damaged_checkpoint_is_a_clear_error(tmp_path: Path, data: TrainingSet) -> None:
+    from momo.errors import MomoError
+
+    run = tmp_path / "run"
+    Trainer(_config(steps=1), data, run).train(progress=False)
+    last = checkpoint_dir(run) / "last.pt"
+    state = torch.load(last, weights_only=True)
+    for damage in ({"step": 1.5}, {"rng": {}}, {"model": 3}):
+        torch.save({**state, **damage}, last)
+        with pytest.raises(MomoError, match="is damaged"):
+            Trainer(_config(steps=2), data, run, resume=True)

@@ -145,17 +145,26 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
             f"{path} is checkpoint format v{state.get('format_version')}, this version of momo "
             f"reads v{FORMAT_VERSION}"
         )
-    rng = state["rng"]
-    return Checkpoint(
-        step=int(state["step"]),
-        config_json=str(state["config"]),
-        model=state["model"],
-        ema=state["ema"],
-        optimizer=state["optimizer"],
-        scheduler=state["scheduler"],
-        rng=RngStates(rng["torch_global"], rng["generator"], json.loads(rng["numpy"])),
-        data_fingerprint=str(state["data"]["fingerprint"]),
-    )
+    try:
+        rng = state["rng"]
+        step = state["step"]
+        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+            raise TypeError(f"step {step!r} is not a step number")
+        return Checkpoint(
+            step=step,
+            config_json=str(state["config"]),
+            model=dict(state["model"]),
+            ema=dict(state["ema"]),
+            optimizer=dict(state["optimizer"]),
+            scheduler=dict(state["scheduler"]),
+            rng=RngStates(rng["torch_global"], rng["generator"], json.loads(rng["numpy"])),
+            data_fingerprint=str(state["data"]["fingerprint"]),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise MomoError(
+            f"{path} is damaged ({type(error).__name__}: {error}); resume from another "
+            "checkpoint (checkpoints/step_*.pt: copy one over last.pt)"
+        ) from error
 
 
 def latest_checkpoint(run_dir: str | os.PathLike[str]) -> Path | None:
