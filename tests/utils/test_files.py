@@ -92,3 +92,24 @@ def test_stale_leftovers_of_killed_processes_are_removed(tmp_path: Path) -> None
     (tmp_path / ".hidden_notes").write_text("mine")
     assert remove_stale_temporaries(tmp_path) == [tmp_path / ".last.tmpab12cd.pt"]
     assert (tmp_path / ".hidden_notes").exists()
+
+
+def test_full_or_read_only_disks_raise_output_write_error(tmp_path: Path) -> None:
+    import errno
+
+    from momo.errors import MomoError
+
+    target = tmp_path / "out.npy"
+    for code, advice in ((errno.ENOSPC, "free some space"), (errno.EROFS, "writable")):
+        with pytest.raises(OutputWriteError) as caught, atomic_output(target) as tmp:
+            tmp.write_bytes(b"partial")
+            raise OSError(code, os.strerror(code), str(tmp))
+        assert isinstance(caught.value, MomoError) and isinstance(caught.value, OSError)
+        assert f"cannot write {target}: {os.strerror(code)}; " in str(caught.value)
+        assert advice in str(caught.value)
+        with pytest.raises(OutputWriteError, match=advice), staged_directory(tmp_path / "d"):
+            raise OSError(code, os.strerror(code))
+    # Other errors of the writing code are not disguised as disk errors.
+    with pytest.raises(FileNotFoundError), atomic_output(target):
+        raise FileNotFoundError(errno.ENOENT, "ffmpeg not found", "ffmpeg")
+    assert os.listdir(tmp_path) == []

@@ -34,6 +34,31 @@ STALE_AFTER_S = 3600.0
 _IMPOSSIBLE_NAME_ERRNOS = (errno.ENAMETOOLONG, errno.EINVAL)
 
 
+#: Operating-system errors of writing that the user can fix, and what to do.
+_WRITE_ADVICE: dict[int, str] = {
+    errno.ENOSPC: "free some space and run again",
+    errno.EDQUOT: "free some space and run again",
+    errno.EFBIG: "write to a file system that takes larger files",
+    errno.EROFS: "choose a writable output location",
+    errno.EACCES: "choose a location you may write to",
+    errno.EPERM: "choose a location you may write to",
+}
+
+
+@contextlib.contextmanager
+def _write_errors(path: Path) -> Iterator[None]:
+    """Turn a full disk, a read-only file system or a refused permission into OutputWriteError."""
+    try:
+        yield
+    except OSError as error:
+        advice = _WRITE_ADVICE.get(error.errno or -1)
+        if isinstance(error, OutputWriteError) or advice is None:
+            raise
+        raise OutputWriteError(
+            f"cannot write {path}: {error.strerror or error}; {advice}"
+        ) from error
+
+
 def path_exists(path: str | os.PathLike[str]) -> bool:
     """True when something (a file, a folder, or a symlink, dangling or not) is at ``path``.
 
@@ -121,6 +146,7 @@ def atomic_output(path: str | os.PathLike[str], *, overwrite: bool = False) -> I
 
     Raises:
         OutputExistsError: if the path exists and ``overwrite`` is False.
+        OutputWriteError: the disk is full or read-only, or writing is not permitted.
     """
     path = check_output_path(path, overwrite=overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -130,11 +156,14 @@ def atomic_output(path: str | os.PathLike[str], *, overwrite: bool = False) -> I
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        yield tmp
-        _permissions_of_new_file(tmp)
-        if not overwrite and path_exists(path):
-            raise OutputExistsError(f"{path} appeared while it was being written; not replacing it")
-        os.replace(tmp, path)
+        with _write_errors(path):
+            yield tmp
+            _permissions_of_new_file(tmp)
+            if not overwrite and path_exists(path):
+                raise OutputExistsError(
+                    f"{path} appeared while it was being written; not replacing it"
+                )
+            os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -233,7 +262,8 @@ def staged_directory(
 
     Raises:
         OutputExistsError: ``target`` is a file, or a dangling symlink without ``overwrite``.
-        OutputWriteError: the folder cannot be created beside ``target``.
+        OutputWriteError: the folder cannot be created beside ``target``, the disk is full or
+            read-only, or writing is not permitted.
     """
     target = Path(target)
     if target.is_symlink() and target.is_dir():
@@ -251,14 +281,15 @@ def staged_directory(
             f"cannot write {target}: {error.strerror or error}; choose a writable output location"
         ) from error
     try:
-        yield staging
-        os.chmod(staging, 0o777 & ~_umask())
-        if target.is_dir():
-            _swap_in(staging, target, keep)
-        else:
-            if target.is_symlink():
-                target.unlink()
-            os.rename(staging, target)
+        with _write_errors(target):
+            yield staging
+            os.chmod(staging, 0o777 & ~_umask())
+            if target.is_dir():
+                _swap_in(staging, target, keep)
+            else:
+                if target.is_symlink():
+                    target.unlink()
+                os.rename(staging, target)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
