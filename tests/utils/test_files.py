@@ -113,3 +113,10 @@ def test_full_or_read_only_disks_raise_output_write_error(tmp_path: Path) -> Non
     with pytest.raises(FileNotFoundError), atomic_output(target):
         raise FileNotFoundError(errno.ENOENT, "ffmpeg not found", "ffmpeg")
     assert os.listdir(tmp_path) == []
+
+
+def test_an_output_name_near_the_limit_can_be_written(tmp_path: Path) -> None:
+    target = tmp_path / ("n" * 251 + ".npy")  # 255 bytes: the temporary name must be shorter
+    with atomic_output(target) as tmp:
+        tmp.write_bytes(b"ok")
+    assert target.read_bytes() == b"ok"

@@ -151,7 +151,7 @@ def atomic_output(path: str | os.PathLike[str], *, overwrite: bool = False) -> I
     path = check_output_path(path, overwrite=overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{path.stem}{TEMP_MARK}", suffix=path.suffix, dir=path.parent
+        prefix=f".{path.stem[:100]}{TEMP_MARK}", suffix=path.suffix, dir=path.parent
     )
     os.close(fd)
     tmp = Path(tmp_name)
