@@ -1,8 +1,8 @@
 """Helpers shared by the `momo` subcommands: motion arguments, output checks, plain tables.
 
 Everything a user can get wrong here (a missing file, a malformed ``--joint-map``, an output that
-exists) raises one of momo's error types (or ``FileNotFoundError``), which `momo.cli.main` prints
-as one line before exiting with status 2.
+exists, an empty ``--leader``) raises one of momo's error types, which `momo.cli.main` prints as
+one line before exiting with status 2.
 """
 
 from __future__ import annotations

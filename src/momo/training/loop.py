@@ -288,6 +288,21 @@ class Trainer:
         self.step = self.checkpoint_step = ckpt.step
         logger.info("resumed %s at step %d", path, self.step)
 
+    def _prepare_run_dir(self) -> None:
+        """Check the run can go on; clean what a killed process left; write the config."""
+        steps = self.config.training.steps
+        if self.step > steps:
+            raise ConfigError(
+                f"the run in {self.run_dir} is already at step {self.step}, past the {steps} "
+                "steps asked for; pass a larger --steps to train on, or --export-only to "
+                "export it"
+            )
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(self.run_dir)
+        remove_stale_temporaries(checkpoint_dir(self.run_dir))
+        self._write_config()
+        self._trim_log()
+
     def _write_config(self) -> None:
         path = self.run_dir / CONFIG_FILE
         with atomic_output(path, overwrite=True) as tmp:
@@ -396,18 +411,8 @@ class Trainer:
         from tqdm.auto import tqdm
 
         tcfg = self.config.training
-        if self.step > tcfg.steps:
-            raise ConfigError(
-                f"the run in {self.run_dir} is already at step {self.step}, past the "
-                f"{tcfg.steps} steps asked for; pass a larger --steps to train on, or "
-                "--export-only to export it"
-            )
         target = tcfg.steps if stop_at_step is None else min(tcfg.steps, stop_at_step)
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        remove_stale_temporaries(self.run_dir)
-        remove_stale_temporaries(checkpoint_dir(self.run_dir))
-        self._write_config()
-        self._trim_log()
+        self._prepare_run_dir()
         start_step, started = self.step, time.monotonic()
         interval: list[dict[str, float]] = []
         last_loss = float("nan")
