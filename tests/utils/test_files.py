@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import momo.utils.files as files
+import momo.utils.output_dirs as output_dirs
 from momo.errors import OutputExistsError, OutputWriteError
 from momo.utils.files import (
     atomic_output,
@@ -16,8 +16,8 @@ from momo.utils.files import (
     check_writable_location,
     path_exists,
     remove_stale_temporaries,
-    staged_directory,
 )
+from momo.utils.output_dirs import staged_directory
 
 
 def test_path_exists_for_odd_paths(tmp_path: Path) -> None:
@@ -54,7 +54,7 @@ def _fill(directory: Path, **contents: str) -> None:
 @pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "two-renames"])
 def test_staged_directory_swaps_in_the_new_run(tmp_path: Path, monkeypatch, exchange) -> None:
     if not exchange:
-        monkeypatch.setattr(files, "_exchange", lambda first, second: False)
+        monkeypatch.setattr(output_dirs, "_exchange", lambda first, second: False)
     out = tmp_path / "out"
     with staged_directory(out) as staging:
         _fill(staging, run="1", result="old")

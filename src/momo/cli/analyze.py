@@ -111,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
     from momo.analysis.clustering import DEFAULT_PCA_DIM
     from momo.analysis.report import DEFAULT_CLUSTERS, analyze_pair, output_paths
     from momo.diffusion.pipelines import DEFAULT_NUM_FRAMES
-    from momo.utils.files import check_output_path, check_writable_location, staged_directory
+    from momo.utils.files import check_output_path, check_writable_location
+    from momo.utils.output_dirs import staged_directory
 
     def check(paths: list[Path]) -> None:
         for path in paths:

@@ -16,8 +16,8 @@ from momo.utils.files import (
     check_output_path,
     check_writable_location,
     path_exists,
-    staged_directory,
 )
+from momo.utils.output_dirs import staged_directory
 
 logger = logging.getLogger(__name__)
 

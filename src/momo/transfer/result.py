@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from momo.errors import OutputExistsError
-from momo.utils.files import path_exists, staged_directory
+from momo.utils.files import path_exists
+from momo.utils.output_dirs import staged_directory
 
 if TYPE_CHECKING:
     from torch import Tensor
