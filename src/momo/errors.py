@@ -27,5 +27,16 @@ class OutputExistsError(MomoError, FileExistsError):
     """An output path exists and overwriting was not allowed."""
 
 
-class EvaluationError(MomoError, ValueError):
-    """An evaluator, a dataset folder or a benchmark was given input it cannot evaluate."""
+class MissingFileError(MomoError, FileNotFoundError):
+    """An input file or directory (motion, checkpoint, config, statistics) does not exist.
+
+    Also a ``FileNotFoundError``, so code that catches the built-in type keeps working.
+    """
+
+
+class ConfigError(MomoError, ValueError):
+    """A configuration value (a command-line option, a config file field) is invalid."""
+
+
+class OutputWriteError(MomoError, OSError):
+    """An output could not be written (read-only file system, full disk, no permission)."""

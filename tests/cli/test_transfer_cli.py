@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
 from conftest import check_one_line_error, walking_joints
-from momo.models.config import DenoiserConfig, DiffusionConfig, ModelConfig
-from momo.models.loading import save_pretrained
-from momo.models.mdm import MotionDenoiser
-from momo.motion.normalization import Normalizer
 
 
 def check_error(stderr: str, *fragments: str) -> None:
@@ -27,33 +22,6 @@ def _single_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory) -> Path:
-    """A 3-layer, 32-wide model for the bundled MiniLM encoder, 10 diffusion steps."""
-    config = DenoiserConfig(
-        num_layers=3, latent_dim=32, ff_size=48, num_heads=4,
-        text_token_dim=384, text_pooled_dim=384, max_positions=256,
-    )  # fmt: skip
-    torch.manual_seed(0)
-    denoiser = MotionDenoiser(config).eval()
-    rng = np.random.default_rng(0)
-    normalizer = Normalizer(
-        rng.normal(0, 0.3, 263).astype(np.float32), rng.uniform(0.5, 2, 263).astype(np.float32)
-    )
-    path = tmp_path_factory.mktemp("ckpt") / "tiny"
-    model_config = ModelConfig(config, DiffusionConfig(10, "cosine"), "minilm")
-    save_pretrained({"denoiser": denoiser, "config": model_config, "normalizer": normalizer}, path)
-    return path
-
-
-@pytest.fixture(scope="module")
-def walk(tmp_path_factory) -> Path:
-    """A 2 s walk as joint positions (.npy), 40 frames -> 39 feature frames."""
-    path = tmp_path_factory.mktemp("motions") / "walk.npy"
-    np.save(path, walking_joints(40))
-    return path
 
 
 def test_real_leader_text_follower(run_cli, checkpoint, walk, tmp_path):

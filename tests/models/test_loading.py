@@ -193,3 +193,53 @@ def test_text_encoder_width_must_match(tmp_path):
     out = save_pretrained(tiny_bundle(), tmp_path / "model")
     with pytest.raises(ModelLoadError, match="token states"):
         load_model(out, text_encoder=WordEncoder(token_dim=5))
+
+
+class _PlainEncoder:
+    """Only ``encode``: no name, no stated widths (the whole TextEncoder contract)."""
+
+    def __init__(self, token_dim: int = 12, pooled_dim: int = 10) -> None:
+        self.token_dim_ = token_dim
+        self.pooled_dim_ = pooled_dim
+        self.calls = 0
+
+    def encode(self, texts):
+        from momo.models.text_encoders import TextEmbedding
+
+        self.calls += 1
+        size = len(texts)
+        tokens = torch.ones(size, 3, self.token_dim_)
+        return TextEmbedding(tokens, torch.ones(size, 3, dtype=torch.bool), torch.ones(size, 10))
+
+
+def test_any_object_with_encode_is_a_text_encoder(tmp_path):
+    from momo.pipelines.generate import generate
+
+    out = save_pretrained(tiny_bundle(), tmp_path / "model")
+    plain = _PlainEncoder()
+    model = load_model(out, text_encoder=plain)
+    assert model.text_encoder is plain
+    assert plain.calls == 1  # one probe encoding measured its widths
+    assert "_PlainEncoder" in repr(model)
+    (motion,) = generate(model, ["a person walks"], num_frames=8, seed=0, num_steps=2)
+    assert motion.features.shape == (8, 263)
+    assert plain.calls == 2
+    # Stated widths are trusted without a probe.
+    stated = WordEncoder()
+    load_model(out, text_encoder=stated)
+    assert stated.calls == 0
+
+
+def test_plain_encoder_of_the_wrong_width_or_kind_is_refused(tmp_path):
+    out = save_pretrained(tiny_bundle(), tmp_path / "model")
+    with pytest.raises(ModelLoadError, match="7-d token states, the model needs 12"):
+        load_model(out, text_encoder=_PlainEncoder(token_dim=7))
+    with pytest.raises(ModelLoadError, match="no encode"):
+        load_model(out, text_encoder=object())
+
+    class Broken:
+        def encode(self, texts):
+            return {"tokens": texts}
+
+    with pytest.raises(ModelLoadError, match="must return a momo.TextEmbedding"):
+        load_model(out, text_encoder=Broken())

@@ -97,3 +97,44 @@ def test_data_card(files: tuple[Path, Path], capsys) -> None:  # noqa: ANN001
     assert main(["data", "card", "--cache", str(cache), "--json"]) == 0
     card = json.loads(capsys.readouterr().out)
     assert sum(card["total"]["clips"].values()) == 6
+
+
+def test_resume_of_a_finished_run(files: tuple[Path, Path], tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    cache, config = files
+    out = tmp_path / "run"
+    base = ["train", "--out", str(out), "--cache", str(cache), "--no-progress"]
+    assert main([*base, "--config", str(config), "--steps", "2"]) == 0
+    capsys.readouterr()
+    assert main([*base, "--resume", "--steps", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "already at step 2, past --steps 1" in err
+    assert main([*base, "--resume"]) == 0
+    assert "already reached step 2/2; nothing to train" in capsys.readouterr().out
+
+
+def test_ctrl_c_in_training_is_one_line(
+    files: tuple[Path, Path], tmp_path: Path, capsys, monkeypatch
+) -> None:  # noqa: ANN001
+    from momo.training.loop import Trainer
+
+    def interrupted(self, **kwargs):  # noqa: ANN001, ANN003
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Trainer, "train", interrupted)
+    cache, config = files
+    out = tmp_path / "run"
+    argv = ["train", "--out", str(out), "--cache", str(cache), "--config", str(config)]
+    assert main(argv) == 130
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"momo train: interrupted: no checkpoint yet; continue with: momo train "
+                   f"--out {out} --resume"]  # fmt: skip
+
+
+def test_wrongly_typed_config_file_is_one_line(files, tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    cache, _ = files
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({**TINY, "training": {**TINY["training"], "steps": 2.5}}))
+    argv = ["train", "--out", str(tmp_path / "r"), "--cache", str(cache), "--config", str(bad)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "steps must be an integer, got 2.5" in err

@@ -43,3 +43,40 @@ def test_overrides_and_validation(tmp_path: Path) -> None:
         RunConfig.from_file(bad)
     with pytest.raises(FileNotFoundError):
         RunConfig.from_file(tmp_path / "missing.json")
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        ({"training": {"steps": 10.5}}, "steps must be an integer, got 10.5"),
+        ({"training": {"steps": "100"}}, "steps must be an integer"),
+        ({"training": {"learning_rate": "fast"}}, "learning_rate must be a number"),
+        ({"training": {"learning_rate": float("nan")}}, "learning_rate must be a finite number"),
+        ({"training": {"num_threads": -3}}, "num_threads must be >= 1, got -3"),
+        ({"training": {"mirror": "yes"}}, "mirror must be true or false"),
+        ({"training": {"adam_betas": 0.9}}, "adam_betas must be a list"),
+        ({"training": {"adam_betas": [0.9, "x"]}}, "adam_betas has an item that is not a number"),
+        ({"training": {"sample_prompts": "walk"}}, "sample_prompts must be a list"),
+        ({"training": {"lr_schedule": "linear"}}, "lr_schedule must be one of"),
+        ({"training": []}, "training must be a JSON object"),
+        ({"model": []}, "model must be a JSON object"),
+        ({"model": {"denoiser": {"num_heads": 0}}}, "num_heads = 0"),
+        ({"model": {"diffusion": {"num_timesteps": 1.5}}}, "num_timesteps must be an integer"),
+        ({"model": {"text_encoder": 5}}, "text_encoder must be a string"),
+    ],
+)
+def test_wrongly_typed_run_configs(data, fragment) -> None:
+    from momo.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        RunConfig.from_dict(data)
+    assert fragment in str(caught.value)
+
+
+def test_flags_are_checked_like_the_file() -> None:
+    from momo.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="num_threads must be >= 1"):
+        RunConfig().with_training(num_threads=-3)
+    with pytest.raises(ConfigError, match="learning_rate must be a finite number"):
+        RunConfig().with_training(learning_rate=float("nan"))

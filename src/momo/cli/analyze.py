@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from momo.cli import options
 from momo.cli.common import (
     READABLE_HELP,
     add_model_options,
@@ -19,6 +20,7 @@ from momo.cli.common import (
     add_source_options,
     load_model_arg,
     load_motion_arg,
+    motion_path_or_prompt,
 )
 
 if TYPE_CHECKING:
@@ -49,7 +51,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     add_model_options(parser)
     parser.add_argument(
         "--layer",
-        type=int,
+        type=options.non_negative_int,
         action="append",
         dest="layers",
         metavar="L",
@@ -57,41 +59,51 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument(
         "--timestep",
-        type=int,
+        type=options.non_negative_int,
         default=None,
         metavar="T",
         help="model timestep to analyse (0 = cleanest; default: the middle one)",
     )
     parser.add_argument(
-        "--clusters", type=int, default=None, metavar="K", help="K-Means clusters (default 4)"
+        "--clusters",
+        type=options.positive_int,
+        default=None,
+        metavar="K",
+        help="K-Means clusters (default 4)",
     )
     parser.add_argument(
-        "--pca-dim", type=int, default=None, help="principal components before K-Means (default 8)"
+        "--pca-dim",
+        type=options.positive_int,
+        default=None,
+        help="principal components before K-Means (default 8)",
     )
     parser.add_argument(
         "--num-frames",
-        type=int,
+        type=options.positive_int,
         default=None,
         help="length of motions generated from prompts (default 120)",
     )
     parser.add_argument(
         "--guidance-scale",
-        type=float,
+        type=options.finite_float,
         default=2.5,
         help="classifier-free guidance for prompts (default 2.5)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of prompt noise and K-Means")
+    parser.add_argument(
+        "--seed", type=options.seed, default=0, help="seed of prompt noise and K-Means"
+    )
     add_source_options(parser)
     add_overwrite_option(parser)
     parser.set_defaults(func=run)
     return parser
 
 
-def motion_or_text(value: str, args: argparse.Namespace) -> Motion | str:
+def motion_or_text(value: str, args: argparse.Namespace, option: str) -> Motion | str:
     """A path that exists is a motion file (read by `momo.load_motion`); anything else a prompt."""
-    if Path(value).exists():
-        return load_motion_arg(value, joint_map=args.joint_map, sample=args.sample)
-    return value
+    path = motion_path_or_prompt(value, option)
+    if isinstance(path, str):
+        return path
+    return load_motion_arg(path, joint_map=args.joint_map, sample=args.sample)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -99,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
     from momo.analysis.clustering import DEFAULT_PCA_DIM
     from momo.analysis.report import DEFAULT_CLUSTERS, analyze_pair, output_paths
     from momo.constants import DEFAULT_NUM_FRAMES
-    from momo.utils.files import check_output_path
+    from momo.utils.files import check_output_path, check_writable_location
+    from momo.utils.output_dirs import staged_directory
 
     def check(paths: list[Path]) -> None:
         for path in paths:
@@ -108,8 +121,9 @@ def run(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
         raise FileExistsError(f"{args.out} is a file; --out must be a directory")
     check(output_paths(args.out))  # fail before the slow part when outputs are in the way
-    leader = motion_or_text(args.leader, args)
-    follower = motion_or_text(args.follower, args)
+    check_writable_location(args.out)
+    leader = motion_or_text(args.leader, args, "--leader")
+    follower = motion_or_text(args.follower, args, "--follower")
     model = load_model_arg(args)
     layers = sorted(set(args.layers)) if args.layers else list(range(len(model.denoiser.layers)))
     check(output_paths(args.out, layers))
@@ -137,7 +151,15 @@ def run(args: argparse.Namespace) -> int:
         "normalization": args.normalization and str(args.normalization),
         "device": str(args.device),
     }
-    written = analysis.save(args.out, overwrite=args.overwrite, meta=meta)
+    ours = {path.name for path in output_paths(args.out, range(len(model.denoiser.layers)))}
+
+    def keep(name: str) -> bool:  # what an existing folder keeps: with --overwrite, not ours
+        return not args.overwrite or name not in ours
+
+    # Written beside --out and swapped in: an interrupted run leaves --out as it was.
+    with staged_directory(args.out, keep=keep) as staging:
+        names = [path.name for path in analysis.save(staging, meta=meta)]
+    written = [args.out / name for name in names]
     for path in written:
         logger.info("wrote %s", path)
     print(f"wrote {len(written)} files to {args.out}")

@@ -1,8 +1,8 @@
 """Helpers shared by the `momo` subcommands: motion arguments, output checks, plain tables.
 
 Everything a user can get wrong here (a missing file, a malformed ``--joint-map``, an output that
-exists) raises one of momo's error types (or ``FileNotFoundError``), which `momo.cli.main` prints
-as one line before exiting with status 2.
+exists, an empty ``--leader``) raises one of momo's error types, which `momo.cli.main` prints as
+one line before exiting with status 2.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from momo.errors import MotionFormatError
-from momo.utils.files import check_output_path
+from momo.cli import options
+from momo.errors import ConfigError, MissingFileError, MotionFormatError
+from momo.utils.files import check_output_path, path_exists
 
 if TYPE_CHECKING:  # pragma: no cover
     from momo.models.bundle import MotionDiffusionModel
@@ -53,7 +54,9 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         "--normalization", metavar="DIR",
         help="directory with Mean.npy and Std.npy (required for official checkpoints)",
     )  # fmt: skip
-    parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
+    parser.add_argument(
+        "--device", default="cpu", type=options.device, help="torch device (default cpu)"
+    )
 
 
 def add_overwrite_option(parser: argparse.ArgumentParser) -> None:
@@ -93,14 +96,35 @@ def check_input_path(path: str | os.PathLike[str]) -> Path:
     """Return ``path`` as a Path if it is an existing file.
 
     Raises:
-        FileNotFoundError: if nothing exists there.
+        MissingFileError: if nothing exists there.
         IsADirectoryError: if it is a directory.
     """
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file; check the path")
+    if not path_exists(path) or not path.exists():
+        raise MissingFileError(f"{str(path)[:300]}: no such file; check the path")
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a directory; pass a motion file")
+    return path
+
+
+def motion_path_or_prompt(value: str, option: str) -> Path | str:
+    """What a ``--leader`` / ``--follower`` value means: an existing file, else a prompt.
+
+    A value too long to be a file name (over 255 bytes) is a prompt.
+
+    Raises:
+        ConfigError: an empty value, or one naming a directory.
+    """
+    if not value.strip():
+        raise ConfigError(f"{option} is empty; pass a motion file or a prompt")
+    path = Path(value)
+    if not path_exists(path):
+        return value
+    if path.is_dir():
+        raise ConfigError(
+            f"{option} {value!r} is a directory; pass a motion file, or a prompt that is not "
+            "the name of a directory"
+        )
     return path
 
 
@@ -145,7 +169,7 @@ def load_motion_arg(
     """Load a motion named on the command line (see `momo.io.api.load_motion`).
 
     Raises:
-        FileNotFoundError: if the file does not exist.
+        MissingFileError: if the file does not exist.
         MotionFormatError: if it cannot be read as a motion.
     """
     path = check_input_path(path)
@@ -159,11 +183,13 @@ def load_model_arg(args: argparse.Namespace) -> MotionDiffusionModel:
     """Load the model named by the options of :func:`add_model_options` (see `momo.load_model`).
 
     Raises:
-        FileNotFoundError: if the model or normalisation directory does not exist.
+        MissingFileError: if the model or normalisation directory does not exist.
         ModelLoadError: if the model cannot be loaded.
+        ConfigError: if ``--device`` is not on this machine.
     """
     import momo
 
+    options.check_device_available(args.device)
     return momo.load_model(args.model, normalization=args.normalization, device=args.device)
 
 
@@ -176,7 +202,7 @@ def load_joints_arg(
     """Load the imported joints ``[T, 22, 3]`` (metres, 20 fps) and the import's info dict.
 
     Raises:
-        FileNotFoundError: if the file does not exist.
+        MissingFileError: if the file does not exist.
         MotionFormatError: if it cannot be read as a motion.
     """
     path = check_input_path(path)

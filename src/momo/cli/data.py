@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from momo.cli import options
+
 logger = logging.getLogger(__name__)
 
 
@@ -43,14 +45,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="sources to include (default: all)",
     )
     build.add_argument(
-        "--test-fraction", type=float, default=0.1, help="share of clips held out (default 0.1)"
+        "--test-fraction",
+        type=options.finite_float,
+        default=0.1,
+        help="share of clips held out (default 0.1)",
     )
-    build.add_argument("--seed", type=int, default=0, help="seed of the split (default 0)")
+    build.add_argument("--seed", type=options.seed, default=0, help="seed of the split (default 0)")
     build.add_argument(
         "--workers", type=int, default=2, choices=(1, 2), help="import processes (default 2)"
     )
     build.add_argument(
-        "--limit", type=int, help="read at most N clips per source (a quick partial build)"
+        "--limit",
+        type=options.positive_int,
+        help="read at most N clips per source (a quick partial build)",
     )
     build.add_argument(
         "--statistics",

@@ -9,13 +9,24 @@ import random
 import re
 from pathlib import Path
 
+from momo.cli import options
 from momo.cli.common import add_model_options, add_overwrite_option, load_model_arg
-from momo.utils.files import atomic_output, check_output_path
+from momo.errors import OutputExistsError
+from momo.utils.files import (
+    check_output_path,
+    check_writable_location,
+    path_exists,
+)
+from momo.utils.output_dirs import staged_directory
 
 logger = logging.getLogger(__name__)
 
 #: Files written per prompt, by suffix (momo.save_motion dispatches on it).
 OUTPUT_SUFFIXES: tuple[str, ...] = (".npy", ".bvh", ".mp4")
+#: The settings file of a run.
+CONFIG_NAME = "generate.json"
+#: Names this command writes, whatever the prompts (what --overwrite replaces).
+_OUTPUT_NAME = re.compile(r"\d{2,}_[a-z0-9_]*\.(npy|bvh|mp4)|generate\.json")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -34,20 +45,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--out", "-o", required=True, metavar="DIR", help="output directory")
     add_model_options(parser)
     parser.add_argument(
-        "--frames", type=int, default=120, metavar="N",
+        "--frames", type=options.positive_int, default=120, metavar="N",
         help="frames per motion at 20 fps (default 120, at most 196)",
     )  # fmt: skip
     parser.add_argument(
-        "--guidance", type=float, default=2.5, metavar="S",
+        "--guidance", type=options.finite_float, default=2.5, metavar="S",
         help="classifier-free guidance scale (default 2.5; 1 = none)",
     )  # fmt: skip
-    parser.add_argument("--seed", type=int, default=None, help="random seed (default: random)")
+    parser.add_argument(
+        "--seed", type=options.seed, default=None, help="random seed (default: random)"
+    )
     parser.add_argument(
         "--sampler", choices=("ddpm", "ddim"), default="ddpm",
         help="ancestral DDPM (default, as MDM) or deterministic DDIM",
     )  # fmt: skip
     parser.add_argument(
-        "--steps", type=int, default=None, metavar="N",
+        "--steps", type=options.positive_int, default=None, metavar="N",
         help="respaced sampling steps (default: all of the model's timesteps)",
     )  # fmt: skip
     parser.add_argument("--no-video", action="store_true", help="skip the .mp4 files")
@@ -67,20 +80,28 @@ def output_stems(texts: list[str], out_dir: Path) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Generate the motions of ``args.text`` into ``args.out``; returns the exit status."""
+    """Generate the motions of ``args.text`` into ``args.out``; returns the exit status.
+
+    The files are written into a folder beside ``--out`` and swapped in at the end, so an
+    interrupted run leaves ``--out`` as it was; ``--overwrite`` replaces an earlier run's
+    files (other files in the folder are kept).
+    """
     import momo
     from momo.io.api import save_motion
 
     out_dir = Path(args.out)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise NotADirectoryError(f"--out {out_dir} exists and is not a directory")
+    if path_exists(out_dir) and not out_dir.is_dir():
+        raise OutputExistsError(
+            f"--out {out_dir} exists and is not a directory (or is a dangling symlink)"
+        )
     suffixes = [s for s in OUTPUT_SUFFIXES if not (args.no_video and s == ".mp4")]
     stems = output_stems(args.text, out_dir)
-    # Refuse before any slow work if an output is in the way.
+    # Refuse before any slow work if an output is in the way or cannot be written.
     for stem in stems:
         for suffix in suffixes:
             check_output_path(stem.with_suffix(suffix), overwrite=args.overwrite)
-    config_path = check_output_path(out_dir / "generate.json", overwrite=args.overwrite)
+    check_output_path(out_dir / CONFIG_NAME, overwrite=args.overwrite)
+    check_writable_location(out_dir)
 
     # A drawn seed is recorded in generate.json so any run can be repeated.
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
@@ -94,12 +115,7 @@ def run(args: argparse.Namespace) -> int:
         sampler=args.sampler,
         num_steps=args.steps,
     )
-    written = []
-    for motion, stem in zip(motions, stems):
-        for suffix in suffixes:
-            path = stem.with_suffix(suffix)
-            save_motion(motion, path, overwrite=args.overwrite)
-            written.append(str(path))
+    written = [stem.with_suffix(suffix) for stem in stems for suffix in suffixes]
     resolved = {
         "texts": list(args.text),
         "model": str(args.model),
@@ -110,10 +126,17 @@ def run(args: argparse.Namespace) -> int:
         "sampler": args.sampler,
         "steps": args.steps,
         "model_config": model.config.to_dict(),
-        "outputs": written,
+        "outputs": [str(path) for path in written],
     }
-    with atomic_output(config_path, overwrite=args.overwrite) as tmp:
-        tmp.write_text(json.dumps(resolved, indent=2) + "\n")
+
+    def keep(name: str) -> bool:  # what an existing folder keeps: with --overwrite, not ours
+        return not args.overwrite or _OUTPUT_NAME.fullmatch(name) is None
+
+    with staged_directory(out_dir, keep=keep) as staging:
+        for motion, stem in zip(motions, stems):
+            for suffix in suffixes:
+                save_motion(motion, staging / stem.with_suffix(suffix).name)
+        (staging / CONFIG_NAME).write_text(json.dumps(resolved, indent=2) + "\n")
     for path in written:
         print(path)
     return 0

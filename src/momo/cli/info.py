@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "on the floor.",
     )
     parser.add_argument("inputs", metavar="IN", nargs="+", help=f"motion files ({READABLE_HELP})")
-    parser.add_argument("--json", action="store_true", help="print one JSON object per file")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object per file (strict JSON: a number that is not finite, e.g. "
+        "the height of a motion whose joints are NaN, is null)",
+    )
     add_source_options(parser)
     parser.set_defaults(func=run)
     return parser
@@ -82,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         joints, info = load_joints_arg(path, joint_map=args.joint_map, sample=args.sample)
         all_facts.append(describe(joints, info, Path(path)))
     if args.json:
-        print("\n".join(json.dumps(facts) for facts in all_facts))
+        print("\n".join(json.dumps(finite_or_null(facts), allow_nan=False) for facts in all_facts))
     elif len(all_facts) == 1:
         print(_format(all_facts[0]))
     else:
@@ -136,6 +142,17 @@ def _format(facts: dict[str, Any]) -> str:
 def _rounded(value: Any, digits: int = 3) -> Any:
     """Round a number for display (a BVH's frame time 0.0083333 gives 120.00048 fps)."""
     return None if value is None else round(float(value), digits)
+
+
+def finite_or_null(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by None (JSON null), recursively."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: finite_or_null(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_or_null(item) for item in value]
+    return value
 
 
 def _plain(value: Any) -> Any:

@@ -6,7 +6,8 @@ import argparse
 import logging
 from pathlib import Path
 
-from momo.errors import MomoError
+from momo.cli import options
+from momo.errors import ConfigError, MomoError
 
 logger = logging.getLogger(__name__)
 
@@ -31,21 +32,35 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--out", required=True, metavar="DIR", help="run directory")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out")
     parser.add_argument("--cache", metavar="FILE", help="training-data cache (default: momo's)")
-    parser.add_argument("--steps", type=int, help="total optimiser steps (overrides the config)")
-    parser.add_argument("--batch-size", type=int, help="windows per step")
-    parser.add_argument("--lr", type=float, dest="learning_rate", help="peak learning rate")
-    parser.add_argument("--seed", type=int, help="seed of a new run")
-    parser.add_argument("--threads", type=int, dest="num_threads", help="torch CPU threads")
-    parser.add_argument("--device", help="cpu or cuda")
-    parser.add_argument("--checkpoint-every", type=int, help="steps between checkpoints")
-    parser.add_argument("--sample-every", type=int, help="steps between sample renders (0: off)")
-    parser.add_argument("--log-every", type=int, help="steps between log lines")
     parser.add_argument(
-        "--eval-every", type=int, help="steps between held-out loss evaluations (0: off)"
+        "--steps", type=options.positive_int, help="total optimiser steps (overrides the config)"
+    )
+    parser.add_argument("--batch-size", type=options.positive_int, help="windows per step")
+    parser.add_argument(
+        "--lr", type=options.positive_float, dest="learning_rate", help="peak learning rate"
+    )
+    parser.add_argument("--seed", type=options.seed, help="seed of a new run")
+    parser.add_argument(
+        "--threads", type=options.positive_int, dest="num_threads", help="torch CPU threads"
+    )
+    parser.add_argument("--device", type=options.device, help="cpu or cuda")
+    parser.add_argument(
+        "--checkpoint-every", type=options.non_negative_int, help="steps between checkpoints"
+    )
+    parser.add_argument(
+        "--sample-every",
+        type=options.non_negative_int,
+        help="steps between sample renders (0: off)",
+    )
+    parser.add_argument("--log-every", type=options.positive_int, help="steps between log lines")
+    parser.add_argument(
+        "--eval-every",
+        type=options.non_negative_int,
+        help="steps between held-out loss evaluations (0: off)",
     )
     parser.add_argument(
         "--time-limit",
-        type=float,
+        type=options.non_negative_float,
         metavar="MINUTES",
         help="stop after this many minutes with a checkpoint (resume later with --resume)",
     )
@@ -92,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
         eval_every=args.eval_every,
     )
     tcfg = config.training
+    options.check_device_available(tcfg.device)
     if tcfg.num_threads:
         torch.set_num_threads(tcfg.num_threads)
     cache = DataCache.load(Path(args.cache).expanduser() if args.cache else default_cache_path())
@@ -107,14 +123,33 @@ def run(args: argparse.Namespace) -> int:
         path = trainer.export(overwrite=True)
         print(f"Exported the EMA weights of step {trainer.step} to {path}.")
         return 0
+    if trainer.step > tcfg.steps:
+        raise ConfigError(
+            f"the run in {out} is already at step {trainer.step}, past --steps {tcfg.steps}; "
+            "pass a larger --steps to train on, or --export-only to export it"
+        )
     params = sum(p.numel() for p in trainer.denoiser.parameters())
     print(
         f"Training {params / 1e6:.2f}M parameters on {data.num_clips} clips "
         f"({len(data)} windows) from step {trainer.step} to {tcfg.steps}, batch {tcfg.batch_size}, "
         f"{torch.get_num_threads()} threads."
     )
+    if trainer.step == tcfg.steps:
+        path = trainer.export(overwrite=True)
+        print(
+            f"The run in {out} already reached step {trainer.step}/{tcfg.steps}; nothing to train "
+            f"(pass a larger --steps to continue). EMA weights exported to {path}."
+        )
+        return 0
     time_limit = args.time_limit * 60 if args.time_limit is not None else None
-    result = trainer.train(time_limit_s=time_limit, progress=not args.no_progress)
+    try:
+        result = trainer.train(time_limit_s=time_limit, progress=not args.no_progress)
+    except KeyboardInterrupt:
+        saved = trainer.checkpoint_step
+        where = f"last checkpoint at step {saved}" if saved is not None else "no checkpoint yet"
+        raise KeyboardInterrupt(
+            f"{where}; continue with: momo train --out {out} --resume"
+        ) from None
     summary = (
         f"Reached step {result.step}/{tcfg.steps}: {result.steps_run} steps in "
         f"{result.seconds:.0f} s ({result.steps_per_second:.2f} steps/s), last loss "

@@ -19,7 +19,13 @@ import argparse
 import logging
 from pathlib import Path
 
-from momo.cli.common import add_model_options, add_overwrite_option, load_model_arg
+from momo.cli import options
+from momo.cli.common import (
+    add_model_options,
+    add_overwrite_option,
+    load_model_arg,
+    motion_path_or_prompt,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +60,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="diffusion timesteps that mix, inclusive (default 10%%..90%% of T, 10:90 for T=100)",
     )  # fmt: skip
     parser.add_argument(
-        "--guidance", type=float, default=None, metavar="S",
+        "--guidance", type=options.finite_float, default=None, metavar="S",
         help="classifier-free guidance (default 2.5 when every motion is a prompt; with a real "
         "motion the outputs default to 1)",
     )  # fmt: skip
@@ -63,13 +69,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="rows per follower whose keys/values are concatenated (prompts: K samples)",
     )  # fmt: skip
     parser.add_argument(
-        "--frames", type=int, default=None, metavar="N",
+        "--frames", type=options.positive_int, default=None, metavar="N",
         help="length of prompt-generated motions at 20 fps (default: the leader's if it is a "
         "file, else 120)",
     )  # fmt: skip
-    parser.add_argument("--seed", type=int, default=None, help="random seed (default: random)")
     parser.add_argument(
-        "--sampling-steps", type=int, default=None, metavar="N",
+        "--seed", type=options.seed, default=None, help="random seed (default: random)"
+    )
+    parser.add_argument(
+        "--sampling-steps", type=options.positive_int, default=None, metavar="N",
         help="DDIM steps of inversion and sampling, evenly respaced (default: all of the "
         "model's timesteps, as the reference; fewer is faster and changes the result)",
     )  # fmt: skip
@@ -90,19 +98,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return parser
 
 
-def _leader_or_follower(value: str, what: str, crop: bool, limit: int):  # noqa: ANN202
-    """A Motion if ``value`` names an existing path, else the prompt."""
-    path = Path(value)
-    if not path.exists():
+def _load_if_file(value: Path | str, what: str, crop: bool, limit: int):  # noqa: ANN202
+    """The Motion read from ``value`` if it is a path (cropped to ``limit`` when asked), else
+    the prompt."""
+    if isinstance(value, str):
         return value
     from momo.cli.common import load_motion_arg
     from momo.motion.motion import Motion
 
-    motion = load_motion_arg(path)
+    motion = load_motion_arg(value)
     if crop and motion.num_frames > limit:
         logger.warning(
             "cropping the %s %s from %d to %d frames (the model's limit)",
-            what, path, motion.num_frames, limit,
+            what, value, motion.num_frames, limit,
         )  # fmt: skip
         motion = Motion(
             motion.features[:limit], text=motion.text, name=motion.name, meta=dict(motion.meta)
@@ -118,18 +126,28 @@ def run(args: argparse.Namespace) -> int:
     from momo.pipelines.transfer.layout import TransferLayout
     from momo.pipelines.transfer.result import check_result_dir
     from momo.pipelines.transfer.schedule import parse_span
+    from momo.utils.files import check_writable_location
 
     if args.follower_copies < 1:
         raise TransferError(f"--follower-copies must be >= 1, got {args.follower_copies}")
+    for option in ("layers", "steps"):
+        if getattr(args, option) is not None and not getattr(args, option).strip():
+            raise TransferError(
+                f"--{option} is empty; pass a span such as 1:-1, or 'none' to switch mixing off"
+            )
     render = not args.no_video
-    # Refuse before any slow work if results are in the way.
+    # Refuse before any slow work if results are in the way or the folder cannot be written.
     layout = TransferLayout(len(args.follower), args.follower_copies)
     out_dir = check_result_dir(args.out, layout, overwrite=args.overwrite, render=render)
+    check_writable_location(out_dir)
+
+    leader_value = motion_path_or_prompt(args.leader, "--leader")
+    follower_values = [motion_path_or_prompt(f, "--follower") for f in args.follower]
 
     model = load_model_arg(args)
     limit = model.max_frames
-    leader = _leader_or_follower(args.leader, "leader", args.crop, limit)
-    followers = [_leader_or_follower(f, "follower", args.crop, limit) for f in args.follower]
+    leader = _load_if_file(leader_value, "leader", args.crop, limit)
+    followers = [_load_if_file(f, "follower", args.crop, limit) for f in follower_values]
     num_layers = len(model.denoiser.self_attention_modules())
     layers = None if args.layers is None else parse_span(args.layers, num_layers, "layers")
     steps = None if args.steps is None else parse_span(args.steps, model.num_timesteps, "steps")

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from momo.errors import MotionFormatError
+from momo.errors import MissingFileError, MotionFormatError
 from momo.io.joint_maps import JointMap, standing_height
 from momo.motion.motion import Motion
 from momo.motion.representation import FPS
@@ -33,7 +33,7 @@ WRITABLE_SUFFIXES: tuple[str, ...] = (".npy", ".bvh", ".mp4", ".gif")
 def _existing_file(path: str | os.PathLike[str]) -> Path:
     p = Path(path)
     if not p.exists():
-        raise FileNotFoundError(f"motion file not found: {p}")
+        raise MissingFileError(f"motion file not found: {p}")
     if not p.is_file():
         raise MotionFormatError(f"{p} is not a file; pass a motion file")
     return p
@@ -118,7 +118,7 @@ def load_joints(
         Features are turned into joints with `momo.features_to_joints`.
 
     Raises:
-        FileNotFoundError: if the path does not exist.
+        MissingFileError: if the path does not exist.
         MotionFormatError: for unsupported suffixes, malformed files, unknown skeletons (the
             message lists the joints seen and how to pass a map) and bad arguments.
     """
@@ -207,7 +207,7 @@ def load_motion(
         The motion; ``meta`` holds the import description (format, joint map, scale, ...).
 
     Raises:
-        FileNotFoundError: if the path does not exist.
+        MissingFileError: if the path does not exist.
         MotionFormatError: for unsupported or malformed files, unknown skeletons, or motions
             shorter than two frames (joints) / one frame (features).
     """

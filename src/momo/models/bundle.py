@@ -110,5 +110,5 @@ class MotionDiffusionModel:
         return (
             f"MotionDiffusionModel({c.arch}/{c.emb_trans_dec if c.arch == 'trans_dec' else 'enc'}, "
             f"{c.num_layers} layers, d={c.latent_dim}, T={self.num_timesteps}, "
-            f"text={self.text_encoder.name}, device={self.device}, dtype={self.dtype})"
+            f"text={getattr(self.text_encoder, 'name', type(self.text_encoder).__name__)}, device={self.device}, dtype={self.dtype})"
         )

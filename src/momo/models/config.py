@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from momo.errors import ModelLoadError
+from momo.utils.fields import field_type_problems
 
 
 class FirstToken(StrEnum):
@@ -83,6 +84,21 @@ class DenoiserConfig:
     max_positions: int = 1000
 
     def __post_init__(self) -> None:
+        _check_fields(self, "denoiser config")
+        sizes = ("num_layers", "latent_dim", "ff_size", "num_heads", "nfeats", "max_positions")
+        small = [f"{name} = {getattr(self, name)}" for name in sizes if getattr(self, name) < 1]
+        small += [
+            f"{name} = {getattr(self, name)}"
+            for name in ("text_token_dim", "text_pooled_dim")
+            if getattr(self, name) is not None and getattr(self, name) < 1
+        ]
+        if small:
+            raise ModelLoadError(f"denoiser config: {', '.join(small)}; sizes must be >= 1")
+        if not (0.0 <= self.dropout < 1.0 and 0.0 <= self.cond_mask_prob <= 1.0):
+            raise ModelLoadError(
+                f"denoiser config: dropout {self.dropout} must be in [0, 1) and cond_mask_prob "
+                f"{self.cond_mask_prob} in [0, 1]"
+            )
         if self.arch not in ("trans_dec", "trans_enc"):
             raise ModelLoadError(
                 f"unknown denoiser arch {self.arch!r}; use 'trans_dec' (MoMo) or 'trans_enc' (MDM)"
@@ -144,7 +160,9 @@ class DenoiserConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DenoiserConfig:
-        """Inverse of `to_dict`; unknown keys raise ModelLoadError."""
+        """Inverse of `to_dict`; unknown keys or wrongly typed values raise ModelLoadError."""
+        if not isinstance(data, dict):
+            raise ModelLoadError(f"the denoiser config must be a JSON object, got {data!r}"[:200])
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - names)
         if unknown:
@@ -183,6 +201,13 @@ class DiffusionConfig:
 
     num_timesteps: int = 100
     noise_schedule: str = "cosine"
+
+    def __post_init__(self) -> None:
+        _check_fields(self, "diffusion config")
+        if self.num_timesteps < 1:
+            raise ModelLoadError(
+                f"diffusion config: num_timesteps {self.num_timesteps} must be >= 1"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -224,12 +249,19 @@ class ModelConfig:
             if data.get("format") != "momo-motion":
                 raise ModelLoadError("config.json is not a momo-motion checkpoint config")
             return cls(
-                denoiser=DenoiserConfig.from_dict(dict(data["denoiser"])),
+                denoiser=DenoiserConfig.from_dict(data["denoiser"]),
                 diffusion=DiffusionConfig(**dict(data["diffusion"])),
                 text_encoder=str(data["text_encoder"]),
                 extra=dict(data.get("extra", {})),
             )
-        except (KeyError, TypeError) as error:
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ModelLoadError(
                 f"config.json is malformed ({error!r}); re-save the model"
             ) from error
+
+
+def _check_fields(config: Any, what: str) -> None:
+    """Raise ModelLoadError naming every field of the wrong type (e.g. read from JSON)."""
+    problems = field_type_problems(config)
+    if problems:
+        raise ModelLoadError(f"{what}: {'; '.join(problems)}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import pickle
 import re
@@ -27,12 +28,12 @@ import torch
 from torch import Tensor
 
 from momo.diffusion.schedules import NoiseSchedule
-from momo.errors import ModelLoadError, OutputExistsError
+from momo.errors import MissingFileError, ModelLoadError, OutputExistsError
 from momo.models.bundle import MotionDiffusionModel
 from momo.models.config import DenoiserConfig, DiffusionConfig, ModelConfig
 from momo.models.mdm import MotionDenoiser
-from momo.models.text_encoders import TextEncoder, text_encoder_from_name
-from momo.utils.files import atomic_output
+from momo.models.text_encoders import TextEncoder, encoder_widths, text_encoder_from_name
+from momo.utils.files import atomic_output, path_exists
 
 if TYPE_CHECKING:
     from momo.motion.normalization import Normalizer
@@ -64,12 +65,12 @@ def read_official_state_dict(path: str | os.PathLike[str]) -> dict[str, Tensor]:
     Accepts a plain state dict, or a dict whose ``"model_avg"`` / ``"model"`` entry is one.
 
     Raises:
-        FileNotFoundError: missing file.
+        MissingFileError: missing file.
         ModelLoadError: a file that needs code execution to unpickle, or no state dict inside.
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"checkpoint {path} not found")
+        raise MissingFileError(f"checkpoint {path} not found")
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
@@ -128,11 +129,29 @@ def load_weights_strict(denoiser: MotionDenoiser, state_dict: Mapping[str, Tenso
     ]
     if bad:
         raise ModelLoadError(f"checkpoint tensors have the wrong shapes: {'; '.join(bad)}")
+    _check_values(state_dict)
     full = dict(state_dict)
     for key in own:
         if key.endswith(NON_LEARNED_SUFFIX):
             full[key] = own[key]
     denoiser.load_state_dict(full, strict=True)
+
+
+def _check_values(state_dict: Mapping[str, Tensor]) -> None:
+    """Refuse non-float tensors and weights that are NaN or infinite (a diverged training)."""
+    not_float = [f"{k} ({v.dtype})" for k, v in state_dict.items() if not v.is_floating_point()]
+    if not_float:
+        raise ModelLoadError(
+            f"checkpoint tensors must hold floats: {', '.join(not_float[:5])}"
+            + (f" and {len(not_float) - 5} more" if len(not_float) > 5 else "")
+        )
+    broken = [k for k, v in state_dict.items() if not bool(torch.isfinite(v).all())]
+    if broken:
+        raise ModelLoadError(
+            f"checkpoint weights are NaN or infinite in {len(broken)} tensors "
+            f"({', '.join(broken[:3])}{', ...' if len(broken) > 3 else ''}); the training that "
+            "wrote it diverged or the file is damaged: use an earlier checkpoint"
+        )
 
 
 # Official checkpoints ----------------------------------------------------------------------
@@ -144,6 +163,28 @@ def _layer_count(state_dict: Mapping[str, Tensor], prefix: str) -> int:
     return max(indices) + 1 if indices else 0
 
 
+def _arg(args: Mapping[str, Any], key: str, default: Any, kind: type) -> Any:
+    """``args[key]`` (or ``default``) checked to be of ``kind`` (int, float, bool or str).
+
+    An integer written as a float (``1000.0``) is accepted as an integer; ``3.5`` is not.
+    """
+    value = args.get(key, default)
+    if isinstance(value, bool) != (kind is bool):
+        ok = False
+    elif kind is int:
+        ok = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    elif kind is float:
+        ok = isinstance(value, (int, float)) and math.isfinite(value)
+    else:
+        ok = isinstance(value, kind)
+    if not ok:
+        wanted = {int: "an integer", float: "a finite number", bool: "true or false"}
+        raise ModelLoadError(
+            f"args.json: {key} must be {wanted.get(kind, 'a string')}, got {value!r}"[:200]
+        )
+    return kind(value)
+
+
 def official_config(args: Mapping[str, Any], state_dict: Mapping[str, Tensor]) -> ModelConfig:
     """Architecture of an official checkpoint from its ``args.json`` and its (renamed) weights.
 
@@ -152,6 +193,8 @@ def official_config(args: Mapping[str, Any], state_dict: Mapping[str, Tensor]) -
     args; heads default to 4. MoMo's decoder masks padded frames unless the args say otherwise;
     MDM's encoder only when ``mask_frames`` is set (older checkpoints attend over padding).
     """
+    if not isinstance(args, Mapping):
+        raise ModelLoadError(f"args.json must hold a JSON object, got {type(args).__name__}")
     arch = args.get("arch", "trans_enc")
     if arch not in ("trans_enc", "trans_dec"):
         raise ModelLoadError(
@@ -172,7 +215,7 @@ def official_config(args: Mapping[str, Any], state_dict: Mapping[str, Tensor]) -
     if isinstance(emb, bool) or emb is None:
         # Original MDM: True = [t + text; frames] with the same as memory; False = no CLS.
         emb = "cls_tcond_cross_tcond" if emb else "cls_none_cross_tcond"
-    steps = int(args.get("diffusion_steps", 1000))
+    steps = _arg(args, "diffusion_steps", 1000, int)
     if encoder_type == "bert" and arch == "trans_dec":
         token_dim: int | None = int(text_in)
         pooled = state_dict.get("embed_text_clip.weight")
@@ -184,24 +227,26 @@ def official_config(args: Mapping[str, Any], state_dict: Mapping[str, Tensor]) -
         raise ModelLoadError(
             f"unsupported text_encoder_type {encoder_type!r} for arch {arch} in args.json"
         )
-    pos_len = int(args.get("pos_embed_max_len", 5000)) if arch == "trans_enc" else max(1000, steps)
+    pos_len = (
+        _arg(args, "pos_embed_max_len", 5000, int) if arch == "trans_enc" else max(1000, steps)
+    )
     denoiser = DenoiserConfig(
         arch=arch,
         emb_trans_dec=emb if arch == "trans_dec" else "cls_tcond_cross_cond",
         num_layers=num_layers,
         latent_dim=int(latent_dim),
         ff_size=int(ff_size),
-        num_heads=int(args.get("num_heads", args.get("heads", 4))),
-        dropout=float(args.get("dropout", 0.1)),
+        num_heads=_arg(args, "num_heads", _arg(args, "heads", 4, int), int),
+        dropout=_arg(args, "dropout", 0.1, float),
         nfeats=int(nfeats),
         text_token_dim=token_dim,
         text_pooled_dim=pooled_dim,
-        mask_frames=bool(args.get("mask_frames", arch == "trans_dec")),
-        cond_mask_prob=float(args.get("cond_mask_prob", 0.1)),
-        activation=str(args.get("activation", "gelu")),
+        mask_frames=_arg(args, "mask_frames", arch == "trans_dec", bool),
+        cond_mask_prob=_arg(args, "cond_mask_prob", 0.1, float),
+        activation=_arg(args, "activation", "gelu", str),
         max_positions=pos_len,
     )
-    diffusion = DiffusionConfig(steps, str(args.get("noise_schedule", "cosine")))
+    diffusion = DiffusionConfig(steps, _arg(args, "noise_schedule", "cosine", str))
     return ModelConfig(denoiser, diffusion, text_encoder, extra={"source": "official"})
 
 
@@ -224,7 +269,7 @@ def load_official_denoiser(
             )
         try:
             args = json.loads(args_path.read_text())
-        except json.JSONDecodeError as error:
+        except (ValueError, RecursionError) as error:  # not JSON, not UTF-8, nested too deep
             raise ModelLoadError(f"{args_path} is not valid JSON: {error}") from error
     state_dict = rename_official_keys(read_official_state_dict(checkpoint))
     config = official_config(args, state_dict)
@@ -251,7 +296,7 @@ def _normalizer(source: Any, fallback_dir: Path | None) -> Normalizer:
     if isinstance(source, (str, os.PathLike)):
         directory = Path(source)
         if not (directory / "Mean.npy").is_file() or not (directory / "Std.npy").is_file():
-            raise FileNotFoundError(f"{directory} must contain Mean.npy and Std.npy")
+            raise MissingFileError(f"{directory} must contain Mean.npy and Std.npy")
         return Normalizer.from_dir(directory)
     try:
         mean, std = source
@@ -279,14 +324,16 @@ def load_model(
         source: ``"default"`` (the bundled model), a directory written by `save_pretrained`,
             or an official ``modelNNNNNNNNN.pt`` with ``args.json`` beside it (a directory
             holding exactly one such file also works).
-        text_encoder: override of the text encoder (default: what the model was trained with).
+        text_encoder: override of the text encoder (default: what the model was trained with):
+            any object with ``encode(texts) -> TextEmbedding``. Its widths are read from its
+            ``token_dim`` / ``pooled_dim`` when it has them, else from one probe encoding.
         normalization: ``(mean, std)``, a directory with Mean.npy/Std.npy, or a Normalizer.
             Required for official checkpoints; overrides the bundled statistics otherwise.
         device: where the denoiser runs.
         dtype: compute dtype (e.g. ``torch.float64`` for parity checks); default float32.
 
     Raises:
-        FileNotFoundError: the source path does not exist.
+        MissingFileError: the source path does not exist.
         ModelLoadError: malformed or mismatching checkpoint, unsafe pickle, unavailable encoder.
     """
     if isinstance(source, str) and source == "default":
@@ -298,10 +345,8 @@ def load_model(
             )
         source = directory
     path = Path(source)
-    if not path.exists():
-        raise FileNotFoundError(
-            f"model {path} not found (expected 'default', a directory or a .pt)"
-        )
+    if not path_exists(path):
+        raise MissingFileError(f"model {path} not found (expected 'default', a directory or a .pt)")
     if path.is_dir() and not (path / CONFIG_FILE).is_file():
         candidates = sorted(path.glob("model*.pt"))
         if len(candidates) != 1:
@@ -332,23 +377,25 @@ def load_model(
 
 
 def _check_encoder(encoder: TextEncoder, config: DenoiserConfig) -> None:
-    if config.uses_token_text and encoder.token_dim != config.text_token_dim:
+    """Check the encoder's widths against what the denoiser reads (see `encoder_widths`)."""
+    widths = encoder_widths(encoder)
+    if config.uses_token_text and widths.token_dim != config.text_token_dim:
         raise ModelLoadError(
-            f"text encoder {encoder.name!r} gives {encoder.token_dim}-d token states, the model "
-            f"needs {config.text_token_dim}"
+            f"text encoder {widths.name!r} gives {widths.token_dim}-d token states, the model "
+            f"needs {config.text_token_dim}; pass an encoder of that width"
         )
     reads_pooled = not config.uses_token_text or config.cls_token == "tcond"
-    if reads_pooled and encoder.pooled_dim != config.text_pooled_dim:
+    if reads_pooled and widths.pooled_dim != config.text_pooled_dim:
         raise ModelLoadError(
-            f"text encoder {encoder.name!r} gives {encoder.pooled_dim}-d sentence vectors, "
-            f"the model needs {config.text_pooled_dim}"
+            f"text encoder {widths.name!r} gives {widths.pooled_dim}-d sentence vectors, "
+            f"the model needs {config.text_pooled_dim}; pass an encoder of that width"
         )
 
 
 def _read_config(directory: Path) -> ModelConfig:
     try:
         data = json.loads((directory / CONFIG_FILE).read_text())
-    except json.JSONDecodeError as error:
+    except (ValueError, RecursionError) as error:  # not JSON, not UTF-8, nested too deep
         raise ModelLoadError(f"{directory / CONFIG_FILE} is not valid JSON: {error}") from error
     return ModelConfig.from_dict(data)
 
@@ -358,7 +405,7 @@ def _read_safetensors(path: Path) -> dict[str, Tensor]:
     from safetensors.torch import load_file
 
     if not path.is_file():
-        raise FileNotFoundError(f"{path} not found")
+        raise MissingFileError(f"{path} not found")
     try:
         return load_file(str(path))
     except (SafetensorError, OSError) as error:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import torch
@@ -51,6 +52,72 @@ class TextEncoder(Protocol):
     def encode(self, texts: Sequence[str]) -> TextEmbedding:
         """Encode B prompts -> `TextEmbedding` with B rows."""
         ...
+
+
+#: Prompt encoded once to measure an encoder that does not state its widths.
+PROBE_PROMPT = "a person walks forward"
+
+
+@dataclass(frozen=True)
+class EncoderWidths:
+    """What a text encoder gives, as a model checks it.
+
+    Attributes:
+        name: the encoder's ``name``, else its class name.
+        token_dim: D_tok of its ``tokens``.
+        pooled_dim: D_pool of its ``pooled``.
+    """
+
+    name: str
+    token_dim: int
+    pooled_dim: int
+
+
+def _stated_width(encoder: object, attribute: str) -> int | None:
+    value = getattr(encoder, attribute, None)
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return None
+
+
+def encoder_widths(encoder: object) -> EncoderWidths:
+    """Widths of any object with ``encode(texts) -> TextEmbedding`` (the `TextEncoder` contract).
+
+    ``token_dim`` / ``pooled_dim`` are read from the object when it states both as positive
+    integers; otherwise one probe prompt is encoded and the widths are read off the result.
+
+    Raises:
+        ModelLoadError: no callable ``encode``, or the probe fails or returns something other
+            than a `TextEmbedding` with one row.
+    """
+    name = getattr(encoder, "name", None)
+    name = name if isinstance(name, str) and name else type(encoder).__name__
+    if not callable(getattr(encoder, "encode", None)):
+        raise ModelLoadError(
+            f"text_encoder {name!r} has no encode(texts) method; pass an object whose "
+            "encode(list_of_prompts) returns a momo.TextEmbedding"
+        )
+    token_dim = _stated_width(encoder, "token_dim")
+    pooled_dim = _stated_width(encoder, "pooled_dim")
+    if token_dim is not None and pooled_dim is not None:
+        return EncoderWidths(name, token_dim, pooled_dim)
+    try:
+        probe = encoder.encode([PROBE_PROMPT])  # type: ignore[attr-defined]
+    except Exception as error:  # any failure of foreign code becomes one clear error
+        raise ModelLoadError(
+            f"text_encoder {name!r} failed to encode a probe prompt "
+            f"({type(error).__name__}: {' '.join(str(error).split())[:200]})"
+        ) from error
+    if not isinstance(probe, TextEmbedding):
+        raise ModelLoadError(
+            f"text_encoder {name!r}.encode returned {type(probe).__name__}; it must return a "
+            "momo.TextEmbedding(tokens [B, S, D_tok], token_mask [B, S], pooled [B, D_pool])"
+        )
+    if probe.batch_size != 1:
+        raise ModelLoadError(
+            f"text_encoder {name!r}.encode returned {probe.batch_size} rows for 1 prompt"
+        )
+    return EncoderWidths(name, int(probe.tokens.shape[-1]), int(probe.pooled.shape[-1]))
 
 
 def _check_texts(texts: Sequence[str]) -> list[str]:

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from momo.errors import MomoError
+from momo.errors import MissingFileError, MomoError
 from momo.utils.files import atomic_output
 
 logger = logging.getLogger(__name__)
@@ -128,12 +128,12 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     """Read a checkpoint file (``weights_only`` loading: no code runs from the file).
 
     Raises:
-        FileNotFoundError: no file.
+        MissingFileError: no file.
         MomoError: not a training checkpoint of this format.
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no training checkpoint at {path}")
+        raise MissingFileError(f"no training checkpoint at {path}")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises several types for a damaged file
@@ -145,17 +145,26 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
             f"{path} is checkpoint format v{state.get('format_version')}, this version of momo "
             f"reads v{FORMAT_VERSION}"
         )
-    rng = state["rng"]
-    return Checkpoint(
-        step=int(state["step"]),
-        config_json=str(state["config"]),
-        model=state["model"],
-        ema=state["ema"],
-        optimizer=state["optimizer"],
-        scheduler=state["scheduler"],
-        rng=RngStates(rng["torch_global"], rng["generator"], json.loads(rng["numpy"])),
-        data_fingerprint=str(state["data"]["fingerprint"]),
-    )
+    try:
+        rng = state["rng"]
+        step = state["step"]
+        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+            raise TypeError(f"step {step!r} is not a step number")
+        return Checkpoint(
+            step=step,
+            config_json=str(state["config"]),
+            model=dict(state["model"]),
+            ema=dict(state["ema"]),
+            optimizer=dict(state["optimizer"]),
+            scheduler=dict(state["scheduler"]),
+            rng=RngStates(rng["torch_global"], rng["generator"], json.loads(rng["numpy"])),
+            data_fingerprint=str(state["data"]["fingerprint"]),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise MomoError(
+            f"{path} is damaged ({type(error).__name__}: {error}); resume from another "
+            "checkpoint (checkpoints/step_*.pt: copy one over last.pt)"
+        ) from error
 
 
 def latest_checkpoint(run_dir: str | os.PathLike[str]) -> Path | None:

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from momo.errors import MomoError
+from momo.errors import ConfigError, MissingFileError, MomoError
 from momo.models.config import DenoiserConfig, DiffusionConfig, ModelConfig
+from momo.utils.fields import field_type_problems
 
 #: Prompts rendered periodically during training to watch progress.
 DEFAULT_SAMPLE_PROMPTS: tuple[str, ...] = (
@@ -99,7 +100,13 @@ class TrainingConfig:
     device: str = "cpu"
 
     def __post_init__(self) -> None:
-        problems = []
+        if isinstance(self.adam_betas, list):
+            object.__setattr__(self, "adam_betas", tuple(self.adam_betas))
+        if isinstance(self.sample_prompts, list):
+            object.__setattr__(self, "sample_prompts", tuple(self.sample_prompts))
+        problems = field_type_problems(self)
+        if problems:
+            raise ConfigError("invalid training config: " + "; ".join(problems))
         for name in ("steps", "batch_size", "min_frames", "window_stride", "log_every"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be >= 1")
@@ -125,10 +132,13 @@ class TrainingConfig:
                 problems.append(f"{name} must be >= 0")
         if min(self.grad_clip, self.velocity_loss_weight, self.foot_loss_weight) < 0:
             problems.append("grad_clip and loss weights must be >= 0")
+        if self.num_threads is not None and self.num_threads < 1:
+            problems.append(f"num_threads must be >= 1, got {self.num_threads}")
+        if not all(0.0 <= beta < 1.0 for beta in self.adam_betas):
+            problems.append("adam_betas must be in [0, 1)")
         if problems:
-            raise MomoError("invalid training config: " + "; ".join(problems))
+            raise ConfigError("invalid training config: " + "; ".join(problems))
         object.__setattr__(self, "adam_betas", tuple(float(b) for b in self.adam_betas))
-        object.__setattr__(self, "sample_prompts", tuple(str(p) for p in self.sample_prompts))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -140,12 +150,9 @@ class TrainingConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainingConfig:
         """Inverse of :meth:`to_dict`; unknown keys are an error (a typo must not be ignored)."""
+        _check_object(data, "training")
         _check_keys(cls, data, "training")
-        values = dict(data)
-        for name in ("adam_betas", "sample_prompts"):
-            if name in values:
-                values[name] = tuple(values[name])
-        return cls(**values)
+        return cls(**data)
 
 
 @dataclass(frozen=True)
@@ -176,28 +183,34 @@ class RunConfig:
         """Read a config dict; missing sections and fields take their defaults.
 
         Raises:
-            MomoError: unknown keys or invalid values.
+            ConfigError: unknown keys, or values of the wrong type or range.
         """
+        _check_object(data, "the run config")
         unknown = sorted(set(data) - {"model", "training"})
         if unknown:
-            raise MomoError(f"unknown config sections {unknown}; expected 'model' and 'training'")
-        model = dict(data.get("model", {}))
+            raise ConfigError(f"unknown config sections {unknown}; expected 'model' and 'training'")
+        model = data.get("model", {})
+        _check_object(model, "model")
         unknown = sorted(set(model) - {"denoiser", "diffusion", "text_encoder"})
         if unknown:
-            raise MomoError(f"unknown model config keys {unknown}")
+            raise ConfigError(f"unknown model config keys {unknown}")
         try:
-            denoiser = DenoiserConfig.from_dict(dict(model.get("denoiser", {})))
-            _check_keys(DiffusionConfig, model.get("diffusion", {}), "model.diffusion")
-            diffusion = DiffusionConfig(**dict(model.get("diffusion", {})))
+            denoiser = DenoiserConfig.from_dict(model.get("denoiser", {}))
+            diffusion_data = model.get("diffusion", {})
+            _check_object(diffusion_data, "model.diffusion")
+            _check_keys(DiffusionConfig, diffusion_data, "model.diffusion")
+            diffusion = DiffusionConfig(**diffusion_data)
         except MomoError as error:
-            raise MomoError(f"invalid model config: {error}") from error
+            raise ConfigError(f"invalid model config: {error}") from error
+        if not isinstance(model.get("text_encoder", "minilm"), str):
+            raise ConfigError("model.text_encoder must be a string such as 'minilm'")
         return cls(
             model=ModelConfig(
                 denoiser=denoiser,
                 diffusion=diffusion,
-                text_encoder=str(model.get("text_encoder", "minilm")),
+                text_encoder=model.get("text_encoder", "minilm"),
             ),
-            training=TrainingConfig.from_dict(dict(data.get("training", {}))),
+            training=TrainingConfig.from_dict(data.get("training", {})),
         )
 
     @classmethod
@@ -205,15 +218,15 @@ class RunConfig:
         """Read a JSON config file.
 
         Raises:
-            FileNotFoundError: no such file.
+            MissingFileError: no such file.
             MomoError: not JSON, or invalid contents.
         """
         path = Path(path)
         if not path.is_file():
-            raise FileNotFoundError(f"config file {path} not found")
+            raise MissingFileError(f"config file {path} not found")
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as error:
+        except (ValueError, RecursionError) as error:  # not JSON, not UTF-8, nested too deep
             raise MomoError(f"{path} is not valid JSON: {error}") from error
         if not isinstance(data, dict):
             raise MomoError(f"{path} must hold a JSON object")
@@ -234,4 +247,9 @@ def _check_keys(cls: type, data: dict[str, Any], where: str) -> None:
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - names)
     if unknown:
-        raise MomoError(f"unknown {where} config keys {unknown}; known: {sorted(names)}")
+        raise ConfigError(f"unknown {where} config keys {unknown}; known: {sorted(names)}")
+
+
+def _check_object(data: Any, where: str) -> None:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where} must be a JSON object, got {data!r}"[:200])

@@ -34,18 +34,20 @@ from torch import Tensor
 
 from momo.data.dataset import MotionBatch, TrainingSet
 from momo.diffusion.schedules import NoiseSchedule
-from momo.errors import MomoError
+from momo.errors import ConfigError, MissingFileError, MomoError
 from momo.models.mdm import MotionDenoiser
 from momo.models.text_encoders import TextEmbedding
 from momo.training.checkpoint import (
     RngStates,
+    checkpoint_dir,
     latest_checkpoint,
     load_checkpoint,
     save_checkpoint,
 )
 from momo.training.config import RunConfig, TrainingConfig
 from momo.training.ema import make_ema
-from momo.utils.files import atomic_output
+from momo.training.interrupts import deferred_interrupts
+from momo.utils.files import atomic_output, remove_stale_temporaries
 
 logger = logging.getLogger(__name__)
 
@@ -196,7 +198,7 @@ class Trainer:
     Raises:
         MomoError: the run directory holds a checkpoint and ``resume`` is False, or a resumed
             checkpoint belongs to another model or data.
-        FileNotFoundError: ``resume`` without a checkpoint.
+        MissingFileError: ``resume`` without a checkpoint.
     """
 
     def __init__(
@@ -222,7 +224,7 @@ class Trainer:
                 "choose another --out"
             )
         if resume and existing is None:
-            raise FileNotFoundError(
+            raise MissingFileError(
                 f"nothing to resume: no checkpoint in {self.run_dir}/checkpoints"
             )
 
@@ -248,6 +250,10 @@ class Trainer:
         self.std = torch.from_numpy(np.asarray(data.cache.std, dtype=np.float32)).to(self.device)
         self.fingerprint = data.cache.fingerprint()
         self.step = 0
+        #: The step of the last checkpoint written or resumed from (None: none yet).
+        self.checkpoint_step: int | None = None
+        # True while an optimiser step is under way (its state is then not checkpointed).
+        self._in_step = False
         if resume:
             self._restore(existing)  # type: ignore[arg-type]
         self._sample_text: TextEmbedding | None = None
@@ -279,8 +285,23 @@ class Trainer:
         for group, base in zip(self.optimizer.param_groups, self.scheduler.base_lrs):
             group["lr"] = base * schedule(self.scheduler.last_epoch)
         ckpt.rng.restore(self.generator, self.data_rng)
-        self.step = ckpt.step
+        self.step = self.checkpoint_step = ckpt.step
         logger.info("resumed %s at step %d", path, self.step)
+
+    def _prepare_run_dir(self) -> None:
+        """Check the run can go on; clean what a killed process left; write the config."""
+        steps = self.config.training.steps
+        if self.step > steps:
+            raise ConfigError(
+                f"the run in {self.run_dir} is already at step {self.step}, past the {steps} "
+                "steps asked for; pass a larger --steps to train on, or --export-only to "
+                "export it"
+            )
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(self.run_dir)
+        remove_stale_temporaries(checkpoint_dir(self.run_dir))
+        self._write_config()
+        self._trim_log()
 
     def _write_config(self) -> None:
         path = self.run_dir / CONFIG_FILE
@@ -288,15 +309,22 @@ class Trainer:
             tmp.write_text(self.config.to_json(), encoding="utf-8")
 
     def _trim_log(self) -> None:
-        """Drop log lines past the resumed step (they were written after the last checkpoint)."""
+        """Drop log lines past the resumed step (they were written after the last checkpoint),
+        and lines that are not JSON (a line torn by a killed process)."""
         path = self.run_dir / LOG_FILE
         if not path.is_file():
             return
-        kept = [
-            line
-            for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip() and json.loads(line).get("step", 0) <= self.step
-        ]
+        kept, torn = [], 0
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            record = _log_record(line)
+            if record is None:
+                torn += bool(line.strip())
+            elif record.get("step", 0) <= self.step:
+                kept.append(line)
+        if torn:
+            logger.info(
+                "dropped %d unreadable lines (torn by an interrupted write) from %s", torn, path
+            )
         with atomic_output(path, overwrite=True) as tmp:
             tmp.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
 
@@ -305,6 +333,7 @@ class Trainer:
     def train_step(self) -> dict[str, float]:
         """One optimiser step; returns the loss terms, the learning rate and the gradient norm."""
         tcfg = self.config.training
+        self._in_step = True
         self.denoiser.train()
         batch = self.data.sample_batch(tcfg.batch_size, self.data_rng)
         if self.device.type != "cpu":
@@ -320,6 +349,7 @@ class Trainer:
             std=self.std,
         )
         if not torch.isfinite(loss):
+            self._in_step = False  # nothing was updated: the state is still the last step's
             raise MomoError(
                 f"the loss became {float(loss)} at step {self.step + 1}; lower the learning rate "
                 "or resume from an earlier checkpoint"
@@ -334,11 +364,18 @@ class Trainer:
         self.scheduler.step()
         self.ema.update_parameters(self.denoiser)
         self.step += 1
+        self._in_step = False
         return {"loss": float(loss.detach()), **terms, "lr": lr, "grad_norm": grad_norm}
 
     def save(self) -> Path:
-        """Write a resumable checkpoint of the current step."""
-        return save_checkpoint(
+        """Write a resumable checkpoint of the current step.
+
+        Raises:
+            MomoError: called in the middle of a step (the state would not resume exactly).
+        """
+        if self._in_step:
+            raise MomoError("a checkpoint cannot be written in the middle of a training step")
+        path = save_checkpoint(
             self.run_dir,
             step=self.step,
             config_json=json.dumps(self.config.to_dict()),
@@ -350,6 +387,8 @@ class Trainer:
             data_fingerprint=self.fingerprint,
             keep=self.config.training.keep_checkpoints,
         )
+        self.checkpoint_step = self.step
+        return path
 
     def train(
         self,
@@ -360,16 +399,20 @@ class Trainer:
     ) -> TrainResult:
         """Train up to ``config.training.steps`` (or ``stop_at_step``, or until the time limit).
 
-        A checkpoint is written every ``checkpoint_every`` steps and when the call ends (also on
-        Ctrl-C, before the interrupt propagates).
+        A checkpoint is written every ``checkpoint_every`` steps and when the call ends. On
+        Ctrl-C the current step is finished and checkpointed before ``KeyboardInterrupt``
+        propagates; a second Ctrl-C stops at once, keeping the last checkpoint (a state in the
+        middle of a step is never saved). Hidden temporary files that a killed process left in
+        the run directory are removed first.
+
+        Raises:
+            ConfigError: the run is already past ``config.training.steps``.
         """
         from tqdm.auto import tqdm
 
         tcfg = self.config.training
         target = tcfg.steps if stop_at_step is None else min(tcfg.steps, stop_at_step)
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        self._write_config()
-        self._trim_log()
+        self._prepare_run_dir()
         start_step, started = self.step, time.monotonic()
         interval: list[dict[str, float]] = []
         last_loss = float("nan")
@@ -379,32 +422,32 @@ class Trainer:
         )
         stopped_early = False
         try:
-            while self.step < target:
-                if time_limit_s is not None and time.monotonic() - started >= time_limit_s:
-                    stopped_early = True
-                    break
-                interval.append(self.train_step())
-                bar.update(1)
-                if self.step % tcfg.log_every == 0 or self.step == target:
-                    last_loss = self._log(interval, time.monotonic() - interval_start)
-                    bar.set_postfix(loss=f"{last_loss:.4f}", lr=f"{interval[-1]['lr']:.2e}")
-                    interval, interval_start = [], time.monotonic()
-                if tcfg.eval_every and self.step % tcfg.eval_every == 0:
-                    self._log_evaluation()
-                if tcfg.checkpoint_every and self.step % tcfg.checkpoint_every == 0:
-                    self.save()
-                if tcfg.sample_every and self.step % tcfg.sample_every == 0:
-                    self.render_samples()
+            with deferred_interrupts() as interrupted:
+                while self.step < target:
+                    if interrupted():
+                        raise KeyboardInterrupt
+                    if time_limit_s is not None and time.monotonic() - started >= time_limit_s:
+                        stopped_early = True
+                        break
+                    interval.append(self.train_step())
+                    bar.update(1)
+                    if self.step % tcfg.log_every == 0 or self.step == target:
+                        last_loss = self._log(interval, time.monotonic() - interval_start)
+                        bar.set_postfix(loss=f"{last_loss:.4f}", lr=f"{interval[-1]['lr']:.2e}")
+                        interval, interval_start = [], time.monotonic()
+                    self._periodic_work()
+                if interrupted():
+                    raise KeyboardInterrupt
         except KeyboardInterrupt:
-            if self.step > start_step:
+            if self.step > start_step and not self._in_step and self.checkpoint_step != self.step:
                 self.save()
-                logger.warning("interrupted: checkpoint written at step %d", self.step)
+                logger.info("interrupted: checkpoint written at step %d", self.step)
             raise
         finally:
             bar.close()
         if interval:
             last_loss = self._log(interval, time.monotonic() - interval_start)
-        if self.step > start_step:
+        if self.step > start_step and self.checkpoint_step != self.step:
             self.save()
         stopped_early = stopped_early or self.step < tcfg.steps
         return TrainResult(
@@ -415,6 +458,16 @@ class Trainer:
             peak_rss_mb=peak_rss_mb(),
             stopped_early=stopped_early,
         )
+
+    def _periodic_work(self) -> None:
+        """Evaluation, checkpoint and sample render of the steps that ask for them."""
+        tcfg = self.config.training
+        if tcfg.eval_every and self.step % tcfg.eval_every == 0:
+            self._log_evaluation()
+        if tcfg.checkpoint_every and self.step % tcfg.checkpoint_every == 0:
+            self.save()
+        if tcfg.sample_every and self.step % tcfg.sample_every == 0:
+            self.render_samples()
 
     def _log(self, interval: list[dict[str, float]], seconds: float) -> float:
         keys = interval[0].keys()
@@ -593,6 +646,17 @@ def _check_text_dims(data: TrainingSet, token_dim: int | None, pooled_dim: int |
             f"the data cache's text embeddings ({cache.text_encoder!r}) do not fit the model: "
             + "; ".join(problems)
         )
+
+
+def _log_record(line: str) -> dict[str, Any] | None:
+    """A log line's record, or None when the line is not a JSON object with a numeric step."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("step", 0), (int, float)):
+        return None
+    return record
 
 
 def _batch_to(batch: MotionBatch, device: torch.device) -> MotionBatch:

@@ -1,7 +1,7 @@
 """`TransferResult`: the motions of one transfer, their diagnostics, and how they are saved.
 
-`TransferResult.save(dir)` writes (never replacing an existing file unless ``overwrite``; every
-file appears atomically, complete):
+`TransferResult.save(dir)` writes (never replacing an existing file unless ``overwrite``; the
+files are written into a temporary folder beside ``dir`` and swapped in together at the end):
 
 - ``results.npy``: a dict the reference's (MDM's) tools read: ``motion`` float32
   ``[N, 22, 3, T]`` joint positions (rows in batch order: leader, follower copies, outputs;
@@ -21,7 +21,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -30,7 +31,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from momo.errors import OutputExistsError
-from momo.utils.files import atomic_output
+from momo.utils.files import path_exists
+from momo.utils.output_dirs import staged_directory
 
 if TYPE_CHECKING:
     from torch import Tensor
@@ -59,6 +61,18 @@ def result_files(layout: TransferLayout, *, render: bool = True) -> list[str]:
     return [*names, CONFIG_JSON, METRICS_JSON]
 
 
+#: Names of the files a save may write, whatever the layout (what an overwrite replaces).
+_RESULT_FILE = re.compile(
+    r"(results\.(npy|txt)|config\.json|metrics\.json|transfer\.mp4|followers\.mp4"
+    r"|(leader|follower_\d+(_copy\d+)?|output_\d+)\.(npy|bvh))"
+)
+
+
+def is_result_file(name: str) -> bool:
+    """True for a name `TransferResult.save` writes for some layout (e.g. ``output_3.bvh``)."""
+    return _RESULT_FILE.fullmatch(name) is not None
+
+
 def check_result_dir(
     directory: str | os.PathLike[str],
     layout: TransferLayout,
@@ -68,13 +82,18 @@ def check_result_dir(
 ) -> Path:
     """Raise `OutputExistsError` if ``directory`` holds any file a save would write.
 
-    Lets a caller fail before a long computation rather than after it.
+    Lets a caller fail before a long computation rather than after it. A dangling symlink
+    counts as existing.
     """
     directory = Path(directory)
-    if directory.exists() and not directory.is_dir():
-        raise OutputExistsError(f"{directory} exists and is not a directory; choose another --out")
+    replaceable = overwrite and directory.is_symlink()
+    if path_exists(directory) and not directory.is_dir() and not replaceable:
+        raise OutputExistsError(
+            f"{directory} exists and is not a directory (or is a dangling symlink); "
+            "choose another --out"
+        )
     if not overwrite:
-        clashes = [n for n in result_files(layout, render=render) if (directory / n).exists()]
+        clashes = [n for n in result_files(layout, render=render) if path_exists(directory / n)]
         if clashes:
             shown = ", ".join(clashes[:4]) + (", ..." if len(clashes) > 4 else "")
             raise OutputExistsError(
@@ -203,10 +222,16 @@ class TransferResult:
     ) -> list[Path]:
         """Write every result file into ``out_dir`` (see the module docstring).
 
+        The files are written into a temporary folder beside ``out_dir`` that is swapped in at
+        the end, so an interrupted or failed save leaves ``out_dir`` as it was, and a
+        replaced folder holds only the new run's results (plus any other files it had).
+
         Args:
-            out_dir: directory (created if missing; other files in it are left alone).
-            overwrite: replace files of an earlier save; otherwise any clash raises before
-                anything is written.
+            out_dir: directory (created if missing; files in it that are not transfer results
+                are kept).
+            overwrite: replace the results of an earlier save (all of them, including ones
+                this save does not write, e.g. videos with ``render=False``); otherwise any
+                clash raises before anything is written.
             render: write the two .mp4 videos (the slowest part).
 
         Returns:
@@ -214,68 +239,71 @@ class TransferResult:
 
         Raises:
             OutputExistsError: a result file exists and ``overwrite`` is False.
+            OutputWriteError: the folder cannot be written.
         """
         directory = check_result_dir(out_dir, self.layout, overwrite=overwrite, render=render)
-        directory.mkdir(parents=True, exist_ok=True)
+        keep = (lambda name: not is_result_file(name)) if overwrite else (lambda name: True)
+        with staged_directory(directory, keep=keep, overwrite=overwrite) as staging:
+            names = self._write_files(staging, render=render)
+        logger.info("wrote %d files to %s", len(names), directory)
+        return [directory / name for name in names]
+
+    def _write_files(self, directory: Path, *, render: bool) -> list[str]:
+        """Write the result files into the (new, empty) ``directory``; returns their names."""
         rows = self.rows
         labels = [row.label for row in self.layout.rows]
         joints = [np.asarray(m.joints(), dtype=np.float32) for m in rows]
-        written: list[Path] = []
+        written: list[str] = []
 
         def target(name: str) -> Path:
-            path = directory / name
-            written.append(path)
-            return path
+            written.append(name)
+            return directory / name
 
         from momo.io.api import save_motion
         from momo.io.formats import save_results_npy
 
-        save_results_npy(
-            joints, [_caption(m) for m in rows], target(RESULTS_NPY), overwrite=overwrite
-        )
-        with atomic_output(target(RESULTS_TXT), overwrite=overwrite) as tmp:
-            tmp.write_text("".join(_caption(m).replace("\n", " ") + "\n" for m in rows))
-
+        save_results_npy(joints, [_caption(m) for m in rows], target(RESULTS_NPY))
+        target(RESULTS_TXT).write_text("".join(_caption(m).replace("\n", " ") + "\n" for m in rows))
         for label, motion in zip(labels, rows):
-            save_motion(motion, target(f"{label}.npy"), overwrite=overwrite)
-            save_motion(motion, target(f"{label}.bvh"), overwrite=overwrite)
-
+            save_motion(motion, target(f"{label}.npy"))
+            save_motion(motion, target(f"{label}.bvh"))
         if render:
-            from momo.io.render import render_motions
-
-            split = self.layout.split(list(zip(rows, joints)))
-            leader_name = _describe(self.leader, self.leader_input)
-            follower_names = [
-                _describe(m, given) for m, given in zip(self.followers, self.follower_inputs)
-            ]
-            panels = [split.leader] + split.outputs
-            titles = [f"leader: {leader_name}"] + [
-                f"output {j + 1}: {name}" for j, name in enumerate(follower_names)
-            ]
-            render_motions(
-                [j for _, j in panels], target(TRANSFER_VIDEO), titles=titles, overwrite=overwrite
-            )
-            follower_panels = [pair for copies in split.followers for pair in copies]
-            follower_titles = [
-                f"follower {j + 1}"
-                + (f" copy {c + 1}" if self.layout.follower_copies > 1 else "")
-                + f": {follower_names[j]}"
-                for j, copies in enumerate(split.followers)
-                for c in range(len(copies))
-            ]
-            render_motions(
-                [j for _, j in follower_panels],
-                target(FOLLOWERS_VIDEO),
-                titles=follower_titles,
-                overwrite=overwrite,
-            )
-
-        with atomic_output(target(CONFIG_JSON), overwrite=overwrite) as tmp:
-            tmp.write_text(json.dumps(self.config, indent=2, default=_json_default) + "\n")
-        with atomic_output(target(METRICS_JSON), overwrite=overwrite) as tmp:
-            tmp.write_text(json.dumps({"outputs": self.metrics_records()}, indent=2) + "\n")
-        logger.info("wrote %d files to %s", len(written), directory)
+            self._render(rows, joints, target)
+        target(CONFIG_JSON).write_text(
+            json.dumps(self.config, indent=2, default=_json_default) + "\n"
+        )
+        target(METRICS_JSON).write_text(
+            json.dumps({"outputs": self.metrics_records()}, indent=2) + "\n"
+        )
         return written
+
+    def _render(
+        self, rows: list[Motion], joints: list[np.ndarray], target: Callable[[str], Path]
+    ) -> None:
+        """The two videos: leader beside the outputs, and every follower row."""
+        from momo.io.render import render_motions
+
+        split = self.layout.split(list(zip(rows, joints)))
+        leader_name = _describe(self.leader, self.leader_input)
+        follower_names = [
+            _describe(m, given) for m, given in zip(self.followers, self.follower_inputs)
+        ]
+        panels = [split.leader] + split.outputs
+        titles = [f"leader: {leader_name}"] + [
+            f"output {j + 1}: {name}" for j, name in enumerate(follower_names)
+        ]
+        render_motions([j for _, j in panels], target(TRANSFER_VIDEO), titles=titles)
+        follower_panels = [pair for copies in split.followers for pair in copies]
+        follower_titles = [
+            f"follower {j + 1}"
+            + (f" copy {c + 1}" if self.layout.follower_copies > 1 else "")
+            + f": {follower_names[j]}"
+            for j, copies in enumerate(split.followers)
+            for c in range(len(copies))
+        ]
+        render_motions(
+            [j for _, j in follower_panels], target(FOLLOWERS_VIDEO), titles=follower_titles
+        )
 
 
 def _json_default(value: Any) -> Any:
