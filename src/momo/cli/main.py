@@ -25,6 +25,8 @@ SUBCOMMANDS: tuple[str, ...] = (
     "info",
     "data",
     "train",
+    "serve",
+    "view",
 )
 
 
