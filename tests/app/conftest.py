@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from app_helpers import walking_joints
+from app_helpers import wait_for, walking_joints
 
 from momo.models.config import DenoiserConfig, DiffusionConfig, ModelConfig
 from momo.models.loading import save_pretrained
@@ -65,3 +65,22 @@ def served(app_checkpoint: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     state = AppState(work, UploadStore(work / "uploads", max_bytes=2_000_000), jobs, None, "tiny")
     with TestClient(create_app(state)) as client:
         yield client, state
+
+
+@pytest.fixture(scope="session")
+def finished(served, walk_npy: Path) -> dict:
+    """A finished job: the walk leads, a prompt and the walk itself follow (5 DDIM steps)."""
+    client, _ = served
+    upload = client.post(
+        "/api/motions", files={"file": ("walk.npy", walk_npy.read_bytes())}
+    ).json()["id"]
+    request = {
+        "leader": {"upload": upload, "text": "a person walks"},
+        "followers": [{"text": "a person jumps"}, {"upload": upload}],
+        "settings": {"sampling_steps": 5, "seed": 7, "video": False},
+    }
+    response = client.post("/api/jobs", json=request)
+    assert response.status_code == 200, response.text
+    job = wait_for(client, response.json()["id"], ("done", "failed", "cancelled"))
+    assert job["state"] == "done", job
+    return job

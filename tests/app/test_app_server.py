@@ -20,23 +20,6 @@ def _upload(client, name: str, data: bytes):
     return client.post("/api/motions", files={"file": (name, data)})
 
 
-@pytest.fixture(scope="module")
-def finished(served, walk_npy: Path) -> dict:
-    """A finished job: the walk leads, a prompt and the walk itself follow (5 DDIM steps)."""
-    client, _ = served
-    upload = _upload(client, "walk.npy", walk_npy.read_bytes()).json()["id"]
-    request = {
-        "leader": {"upload": upload, "text": "a person walks"},
-        "followers": [{"text": "a person jumps"}, {"upload": upload}],
-        "settings": {"sampling_steps": 5, "seed": 7, "video": False},
-    }
-    response = client.post("/api/jobs", json=request)
-    assert response.status_code == 200, response.text
-    job = wait_for(client, response.json()["id"], FINAL)
-    assert job["state"] == "done", job
-    return job
-
-
 def test_upload_describes_the_motion_at_once(served, walk_npy):
     client, _ = served
     response = _upload(client, "walk.npy", walk_npy.read_bytes())

@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 # "inverting:  45%|####5     | 45/100 [00:01<00:02, 40.0it/s]" (tqdm's default bar).
 _BAR = re.compile(r"(inverting|sampling)\b[^|\r\n]*\|[^|\r\n]*\|\s*(\d+)/(\d+)")
+# Any other tqdm bar (not a warning): "...| 3/10 [".
+_OTHER_BAR = re.compile(r"\|\s*\d+/\d+\s*\[")
 
 #: Errors whose message a user can act on; anything else is reported as an internal error.
 _USER_ERRORS: tuple[type[BaseException], ...] = (
@@ -73,7 +75,7 @@ class ProgressStream(io.TextIOBase):
             match = _BAR.search(piece)
             if match:
                 self.report(match[1], int(match[2]), int(match[3]))
-            elif piece.strip():  # a warning logged during the transfer
+            elif piece.strip() and not _OTHER_BAR.search(piece):  # a logged warning
                 self._send(("warning", self._job_id, " ".join(piece.split())))
         return len(text)
 
@@ -112,7 +114,6 @@ def run_job(model: Any, job_id: str, spec: dict[str, Any], send: Any) -> None:
     """
     import momo
     from momo.transfer.pipeline import max_motion_frames
-    from momo.transfer.schedule import parse_span
 
     settings = spec["settings"]
     send(("progress", job_id, progress_record("loading motions", fraction=0.01)))
@@ -120,41 +121,41 @@ def run_job(model: Any, job_id: str, spec: dict[str, Any], send: Any) -> None:
     crop = bool(settings.get("crop"))
     leader = _load_input(spec["leader"], limit, crop)
     followers = [_load_input(f, limit, crop) for f in spec["followers"]]
-    num_layers = len(model.denoiser.self_attention_modules())
-    layers = settings.get("layers")
-    steps = settings.get("steps")
-    layers = None if layers is None else parse_span(layers, num_layers, "layers")
-    steps = None if steps is None else parse_span(steps, model.num_timesteps, "steps")
-
+    options = _transfer_options(model, settings)
     real = [not isinstance(m, str) for m in [leader, *followers]]
     phases = ["inverting", "sampling"] if any(real) else ["sampling"]
     render = bool(settings.get("video", True))
     end = 0.8 if render else 0.95
     stream = ProgressStream(send, job_id, phases, 0.02, end)
     stream.report(phases[0], 0, 0)
-    with contextlib.redirect_stderr(stream):
-        result = momo.transfer(
-            model,
-            leader,
-            followers,
-            num_frames=settings.get("frames"),
-            layers=layers,
-            steps=steps,
-            guidance_scale=settings.get("guidance"),
-            follower_copies=int(settings.get("follower_copies", 1)),
-            seed=settings.get("seed"),
-            num_steps=settings.get("sampling_steps"),
-            reuse_inversion=bool(settings.get("reuse_inversion")),
-            progress=True,
-        )
-    result.config["app"] = {
-        "leader": _describe(spec["leader"]),
-        "followers": [_describe(f) for f in spec["followers"]],
-        "settings": settings,
+    with contextlib.redirect_stderr(stream):  # bars become progress, warnings notes
+        result = momo.transfer(model, leader, followers, progress=True, **options)
+        result.config["app"] = {
+            "leader": _describe(spec["leader"]),
+            "followers": [_describe(f) for f in spec["followers"]],
+            "settings": settings,
+        }
+        phase = "saving and rendering videos" if render else "saving"
+        send(("progress", job_id, progress_record(phase, fraction=end)))
+        result.save(Path(spec["out_dir"]), render=render)
+
+
+def _transfer_options(model: Any, settings: dict[str, Any]) -> dict[str, Any]:
+    """`momo.transfer`'s keyword arguments from the page's settings (spans parsed as the CLI's)."""
+    from momo.transfer.schedule import parse_span
+
+    num_layers = len(model.denoiser.self_attention_modules())
+    layers, steps = settings.get("layers"), settings.get("steps")
+    return {
+        "num_frames": settings.get("frames"),
+        "layers": None if layers is None else parse_span(layers, num_layers, "layers"),
+        "steps": None if steps is None else parse_span(steps, model.num_timesteps, "steps"),
+        "guidance_scale": settings.get("guidance"),
+        "follower_copies": int(settings.get("follower_copies", 1)),
+        "seed": settings.get("seed"),
+        "num_steps": settings.get("sampling_steps"),
+        "reuse_inversion": bool(settings.get("reuse_inversion")),
     }
-    phase = "saving and rendering videos" if render else "saving"
-    send(("progress", job_id, progress_record(phase, fraction=end)))
-    result.save(Path(spec["out_dir"]), render=render)
 
 
 def _describe(item: dict[str, Any]) -> dict[str, Any]:

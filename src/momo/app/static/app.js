@@ -262,8 +262,18 @@ function bindToolbar() {
   });
 }
 
+function applyHash() {
+  // Link options: #layout=overlay&bvh&speed=0.5 set the toolbar before the first result shows.
+  const options = new URLSearchParams(window.location.hash.slice(1));
+  if (options.get('layout')) { $('#layout').value = options.get('layout'); viewer.layout = $('#layout').value; }
+  if (options.get('speed')) { $('#speed').value = options.get('speed'); viewer.speed = Number($('#speed').value) || 1; }
+  if (options.has('bvh')) $('#bvh').checked = true;
+  if (options.has('paused')) $('#play').click();
+}
+
 async function start() {
   bindToolbar();
+  applyHash();
   state.info = await api('/api/info');
   const model = state.info.model;
   if (state.info.mode === 'view') {

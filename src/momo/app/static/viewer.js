@@ -178,7 +178,7 @@ export class Viewer {
     const centre = new Vector3((minX + maxX) / 2, 0.9, (minZ + maxZ) / 2);
     const size = Math.max(maxX - minX, maxZ - minZ, 2) + 1.5;
     this.controls.target.copy(centre);
-    this.camera.position.set(centre.x + size * 0.35, 1.2 + size * 0.45, centre.z + size * 1.1);
+    this.camera.position.set(centre.x + size * 0.3, 1.0 + size * 0.4, centre.z + size * 0.95);
     this.controls.update();
   }
 
@@ -211,7 +211,7 @@ export class Viewer {
   }
 
   clearBvh() {
-    for (const item of this.bvh) this.scene.remove(item.root);
+    for (const item of this.bvh) { this.scene.remove(item.root); this.scene.remove(item.helper); }
     this.bvh = [];
   }
 
@@ -226,15 +226,16 @@ export class Viewer {
       root.scale.setScalar(0.01);
       root.add(result.skeleton.bones[0]);
       const helper = new SkeletonHelper(result.skeleton.bones[0]);
+      helper.material.vertexColors = false;
       helper.material.color = new Color('#ffffff');
       helper.material.depthTest = false;
-      const holder = new Group();
+      const holder = new Group(); // the helper follows the bones' world matrices itself
       holder.add(root);
-      holder.add(helper);
       this.scene.add(holder);
+      this.scene.add(helper);
       const mixer = new AnimationMixer(result.skeleton.bones[0]);
       mixer.clipAction(result.clip).play();
-      this.bvh.push({ root: holder, mixer, index, duration: result.clip.duration });
+      this.bvh.push({ root: holder, helper, mixer, index, duration: result.clip.duration });
     }));
     this.arrange();
   }
