@@ -252,6 +252,7 @@ function bindToolbar() {
     $('#scrub').value = String(frame);
     $('#frame-label').textContent = `${frame + 1} / ${frames}`;
   };
+  $('#fit').addEventListener('click', () => viewer.frameCamera());
   $('#speed').addEventListener('change', (event) => { viewer.speed = Number(event.target.value); });
   $('#layout').addEventListener('change', (event) => { viewer.layout = event.target.value; viewer.arrange(); viewer.frameCamera(); });
   $('#traces').addEventListener('change', (event) => { viewer.showTraces = event.target.checked; viewer.arrange(); });

@@ -165,9 +165,10 @@ export class Viewer {
   }
 
   frameCamera() {
-    // Look at all figures over the whole motion from the front-right, a little above.
+    // Look at the shown figures over their whole motion from the front-right, a little above.
     let minX = Infinity; let maxX = -Infinity; let minZ = Infinity; let maxZ = -Infinity;
     this.figures.forEach((figure, i) => {
+      if (!figure.group.visible) return;
       for (const pose of figure.motion.joints) {
         const x = pose[0][0] + this.offset(i);
         minX = Math.min(minX, x); maxX = Math.max(maxX, x);
