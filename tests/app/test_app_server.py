@@ -39,6 +39,7 @@ def test_upload_describes_the_motion_at_once(served, walk_npy):
         ("notes.xyz", b"hello", 400, "cannot read .xyz"),
         ("empty.npy", b"", 400, "empty"),
         ("big.bvh", b"x" * 2_000_001, 413, "upload limit"),
+        ("huge.bvh", b"x" * 3_000_000, 413, "upload limit"),  # refused by its declared size
         ("garbage.npy", b"\x93NUMPY garbage", 400, "garbage.npy"),
     ],
 )

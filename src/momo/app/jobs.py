@@ -220,7 +220,16 @@ class JobManager:
                 job = self._jobs[self._queue.popleft()]
                 job.state = RUNNING
                 job.progress = progress_record("starting", fraction=0.0)
-            self._run(job)
+            try:
+                self._run(job)
+            except Exception as error:  # keep serving the queue whatever happened to this job
+                logger.exception("job %s: the dispatcher failed", job.id)
+                if self._worker is not None:
+                    self._worker.stop()
+                    self._worker = None
+                self._discard(job)
+                with self._lock:
+                    self._finish(job, FAILED, f"internal error ({type(error).__name__}: {error})")
 
     def _ensure_worker(self, job: Job) -> _Worker | None:
         if self._worker is not None and self._worker.process.is_alive():

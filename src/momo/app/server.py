@@ -16,6 +16,7 @@ from a finished job's own folder (or the folder given to ``momo view``), by plai
 
 from __future__ import annotations
 
+import tempfile
 import zipfile
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ from momo.app.uploads import UploadStore
 from momo.errors import MomoError
 
 STATIC_DIR = Path(__file__).parent / "static"
+#: Room for the multipart envelope around an upload's bytes.
+_MULTIPART_MARGIN = 64 * 1024
 #: The id under which ``momo view`` shows its folder.
 VIEW_ID = "view"
 
@@ -118,12 +121,16 @@ def _check_spans(state: AppState, settings: dict[str, Any]) -> None:
 def _zip_folder(folder: Path, target: Path) -> Path:
     """Write every plain file directly in ``folder`` into the zip ``target``."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".partial")
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(folder.iterdir()):
-            if path.is_file() and safe_name(path.name):
-                archive.write(path, arcname=f"{folder.name}/{path.name}")
-    partial.replace(target)
+    with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".partial", delete=False) as file:
+        partial = Path(file.name)
+    try:
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(folder.iterdir()):
+                if path.is_file() and safe_name(path.name):
+                    archive.write(path, arcname=f"{folder.name}/{path.name}")
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
     return target
 
 
@@ -153,6 +160,20 @@ def create_app(state: AppState) -> FastAPI:
     app = FastAPI(title="momo", docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.momo = state
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.middleware("http")
+    async def _limit_uploads(request: Request, call_next: Any) -> Any:
+        """Refuse an upload by its declared size before its body is read."""
+        if request.method == "POST" and request.url.path == "/api/motions":
+            declared = request.headers.get("content-length")
+            limit = state.uploads.max_bytes + _MULTIPART_MARGIN
+            if declared is None or not declared.isdigit():
+                return JSONResponse({"detail": "send the file with a Content-Length"}, 411)
+            if int(declared) > limit:
+                megabytes = state.uploads.max_bytes / 1e6
+                detail = f"the file is larger than the upload limit of {megabytes:.0f} MB"
+                return JSONResponse({"detail": detail}, status_code=413)
+        return await call_next(request)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:

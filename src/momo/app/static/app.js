@@ -124,6 +124,9 @@ function summary(job) {
 function progressText(job) {
   const p = job.progress || {};
   if (job.state === 'failed') return job.error || 'failed';
+  if (job.state === 'queued') return 'waits for the job before it';
+  if (job.state === 'done' && job.finished) return `in ${Math.round(job.finished - job.created)} s`;
+  if (job.state === 'cancelled') return '';
   if (p.total) return `${p.phase} ${p.step}/${p.total}`;
   return p.phase || job.state;
 }
