@@ -8,11 +8,22 @@ from pathlib import Path
 import pytest
 
 from momo.cli.main import main
+from momo.errors import MomoError
 
 
 def _run(capsys, *argv: str) -> tuple[int, str]:
     status = main(list(argv))
     return status, capsys.readouterr().err
+
+
+def test_missing_app_extra_names_the_extra():
+    from momo.app.launch import require_app_extra
+
+    with pytest.raises(
+        MomoError, match=r'needs fastapi, uvicorn.*pip install "momo-motion\[app\]"'
+    ):
+        require_app_extra("serve", find_spec=lambda name: None)
+    require_app_extra("serve", find_spec=lambda name: object())  # all present: no error
 
 
 def _one_line(stderr: str, command: str, fragment: str) -> None:
@@ -22,6 +33,7 @@ def _one_line(stderr: str, command: str, fragment: str) -> None:
 
 
 def test_view_needs_an_existing_result_folder(capsys, tmp_path: Path):
+    pytest.importorskip("fastapi", reason="the web app needs the 'app' extra")
     status, err = _run(capsys, "view", str(tmp_path / "missing"))
     assert status == 2
     _one_line(err, "view", "does not exist")

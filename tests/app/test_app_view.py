@@ -34,7 +34,8 @@ def _listing(folder: Path) -> dict[str, int]:
 def test_view_shows_the_folder_and_never_writes_into_it(viewed):
     client, folder = viewed
     before = _listing(folder)
-    assert client.get("/api/info").json()["mode"] == "view"
+    info = client.get("/api/info").json()
+    assert (info["mode"], info["folder"]) == ("view", "result")  # its name, not its path
     assert [j["id"] for j in client.get("/api/jobs").json()] == ["view"]
     scene = client.get("/api/jobs/view/scene").json()
     assert [m["label"] for m in scene["motions"]][0] == "leader"

@@ -6,6 +6,7 @@ import errno
 import importlib.util
 import logging
 import socket
+from collections.abc import Callable
 from typing import Any
 
 from momo.errors import MomoError
@@ -18,8 +19,11 @@ DEFAULT_PORT = 7860
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
-def require_app_extra(command: str) -> None:
-    """Raise a clear error when FastAPI, uvicorn or python-multipart is missing."""
+def require_app_extra(
+    command: str, find_spec: Callable[[str], object | None] = importlib.util.find_spec
+) -> None:
+    """Raise a clear error when FastAPI, uvicorn or python-multipart is missing (``find_spec``
+    says whether a module can be imported)."""
     missing = [
         package
         for package, module in (
@@ -27,7 +31,7 @@ def require_app_extra(command: str) -> None:
             ("uvicorn", "uvicorn"),
             ("python-multipart", "python_multipart"),
         )
-        if importlib.util.find_spec(module) is None
+        if find_spec(module) is None
     ]
     if missing:
         raise MomoError(

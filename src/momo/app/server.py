@@ -192,6 +192,7 @@ def create_app(state: AppState) -> FastAPI:
         model = state.jobs.model_info if state.jobs else {}
         return {
             "mode": state.mode,
+            "folder": state.view_dir.name if state.view_dir else None,
             "model": {"source": state.model_label, **model},
             "defaults": _defaults(model),
             "max_upload_bytes": state.uploads.max_bytes,

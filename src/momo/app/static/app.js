@@ -282,7 +282,7 @@ async function start() {
   const model = state.info.model;
   if (state.info.mode === 'view') {
     document.body.classList.add('view-only');
-    $('#model-info').textContent = 'viewing a result folder';
+    $('#model-info').textContent = `viewing ${state.info.folder}`;
     show('view');
     return;
   }
