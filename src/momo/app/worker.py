@@ -199,6 +199,8 @@ def worker_main(
             return
         try:
             run_job(model, job_id, spec, conn.send)
+        except _USER_ERRORS as error:  # the page shows the message; no traceback
+            conn.send(("failed", job_id, _error_message(error)))
         except Exception as error:  # reported to the page; the worker keeps serving
             logger.exception("job %s failed", job_id)
             conn.send(("failed", job_id, _error_message(error)))
