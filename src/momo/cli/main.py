@@ -30,6 +30,8 @@ SUBCOMMANDS: tuple[str, ...] = (
     "data",
     "train",
     "evaluate",
+    "serve",
+    "view",
 )
 
 
