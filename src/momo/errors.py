@@ -40,3 +40,7 @@ class ConfigError(MomoError, ValueError):
 
 class OutputWriteError(MomoError, OSError):
     """An output could not be written (read-only file system, full disk, no permission)."""
+
+
+class EvaluationError(MomoError, ValueError):
+    """An evaluator, a dataset folder or a benchmark was given input it cannot evaluate."""
