@@ -90,7 +90,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def motion_or_text(value: str, args: argparse.Namespace) -> Motion | str:
     """A path that exists is a motion file (read by `momo.load_motion`); anything else a prompt."""
     if Path(value).exists():
-        return load_motion_arg(value, joint_map=args.joint_map, sample=args.sample)
+        return load_motion_arg(
+            value, joint_map=args.joint_map, sample=args.sample, up_axis=args.up_axis
+        )
     return value
 
 

@@ -330,7 +330,18 @@ CMU_ASF = JointMap(
     name="cmu_asf",
     description="CMU mocap, ASF-derived BVH naming (LeftHip, LeftKnee, Chest2, ...)",
     scale=0.0254 / 0.45,
-    signature=("Hips", "LeftHip", "RightKnee", "LeftAnkle", "Chest", "Chest2", "LeftShoulder"),
+    signature=(
+        "Hips",
+        "LHipJoint",
+        "LeftHip",
+        "RightKnee",
+        "LeftAnkle",
+        "lowerback",
+        "Chest",
+        "Chest2",
+        "lowerneck",
+        "LeftShoulder",
+    ),
     joints={
         "pelvis": "Hips",
         "spine1": {"attached": ["Hips", "Chest", 1.0]},
@@ -384,6 +395,99 @@ CMU_CGSPEED = JointMap(
     },
 )
 
+# LAFAN1 (Ubisoft La Forge): Mixamo-like names with LeftToe / RightToe for the toe bases.
+LAFAN1 = JointMap(
+    name="lafan1",
+    description="LAFAN1-style rigs (Hips, LeftUpLeg, LeftToe, Spine2, LeftForeArm, ...)",
+    scale=None,
+    signature=("Hips", "LeftUpLeg", "LeftLeg", "LeftFoot", "LeftToe", "RightToe", "Spine2"),
+    joints={
+        "pelvis": "Hips",
+        "spine1": "Spine",
+        "spine2": "Spine1",
+        "spine3": "Spine2",
+        "neck": "Neck",
+        "head": "Head",
+        **_side(
+            {
+                "hip": "{S}UpLeg",
+                "knee": "{S}Leg",
+                "ankle": "{S}Foot",
+                "foot": "{S}Toe",
+                "collar": "{S}Shoulder",
+                "shoulder": "{S}Arm",
+                "elbow": "{S}ForeArm",
+                "wrist": "{S}Hand",
+            },
+            "Left",
+            "Right",
+        ),
+    },
+)
+
+# Rigs named by anatomy with a numbered chest (100STYLE's Chest..Chest4, MocapBank's, Xia's):
+# here a joint sits at its own origin, unlike CMU's ASF-derived files of similar names.
+ANATOMICAL = JointMap(
+    name="anatomical",
+    description="rigs named by anatomy (Hips, Chest, Chest2.., LeftHip, LeftKnee, LeftAnkle, "
+    "LeftToe, LeftCollar, LeftShoulder, LeftElbow, LeftWrist), e.g. 100STYLE, MocapBank",
+    scale=None,
+    signature=("Hips", "Chest", "LeftHip", "LeftKnee", "LeftAnkle", "LeftShoulder", "LeftWrist"),
+    joints={
+        "pelvis": "Hips",
+        "spine1": "Chest",
+        "spine2": "Chest2",
+        "spine3": ["Chest4", "Chest3", {"lerp": ["Chest2", "Neck", 0.5]}],
+        "neck": "Neck",
+        "head": "Head",
+        **_side(
+            {
+                "hip": "{S}Hip",
+                "knee": "{S}Knee",
+                "ankle": "{S}Ankle",
+                "foot": "{S}Toe",
+                "collar": "{S}Collar",
+                "shoulder": "{S}Shoulder",
+                "elbow": "{S}Elbow",
+                "wrist": "{S}Wrist",
+            },
+            "Left",
+            "Right",
+        ),
+    },
+)
+
+# DAZ Studio / Poser / MakeHuman-for-DAZ names: hip, abdomen, chest, lThigh, lShin, lShldr...
+# (Genesis rigs split some bones: abdomenLower/Upper, chestLower/Upper, lShldrBend/Twist).
+DAZ = JointMap(
+    name="daz",
+    description="DAZ / Poser / MakeHuman rigs (hip, abdomen, chest, lThigh, lShin, lShldr, ...)",
+    scale=None,
+    signature=("hip", "lShin", "rShin", "lFoot", "rFoot", "lHand", "rHand"),
+    joints={
+        "pelvis": "hip",
+        "spine1": ["abdomen", "abdomenLower"],
+        "spine2": ["abdomenUpper", "chestLower"],
+        "spine3": ["chest", "chestUpper"],
+        "neck": ["neck", "neckLower"],
+        "head": "head",
+        **_side(
+            {
+                "hip": ["{S}Thigh", "{S}ThighBend"],
+                "knee": "{S}Shin",
+                "ankle": "{S}Foot",
+                "foot": ["{S}Toe", "{S}Toes"],
+                "collar": "{S}Collar",
+                "shoulder": ["{S}Shldr", "{S}ShldrBend"],
+                "elbow": ["{S}ForeArm", "{S}ForearmBend"],
+                "wrist": "{S}Hand",
+            },
+            "l",
+            "r",
+        ),
+    },
+)
+
 MIXAMO = JointMap(
     name="mixamo",
     description="Mixamo rigs (mixamorig:Hips, mixamorig:LeftUpLeg, ...)",
@@ -401,7 +505,7 @@ MIXAMO = JointMap(
                 "hip": "{S}UpLeg",
                 "knee": "{S}Leg",
                 "ankle": "{S}Foot",
-                "foot": "{S}ToeBase",
+                "foot": ["{S}ToeBase", "{S}Toe"],
                 "collar": "{S}Shoulder",
                 "shoulder": "{S}Arm",
                 "elbow": "{S}ForeArm",
@@ -433,7 +537,7 @@ SMPL = JointMap(
 )
 
 KNOWN_JOINT_MAPS: Mapping[str, JointMap] = MappingProxyType(
-    {m.name: m for m in (BANDAI_NAMCO, CMU_ASF, CMU_CGSPEED, MIXAMO, SMPL)}
+    {m.name: m for m in (BANDAI_NAMCO, CMU_ASF, CMU_CGSPEED, LAFAN1, MIXAMO, ANATOMICAL, DAZ, SMPL)}
 )
 """Built-in maps, in detection order (more specific first)."""
 
@@ -502,17 +606,50 @@ def _evaluate(rule: Any, skel: PosedSkeleton, index: _NameIndex) -> np.ndarray |
 
 def _how_to_pass_map() -> str:
     return (
-        "pass joint_map= (a dict or a JSON file mapping SMPL joint names to source joint names, "
-        'e.g. {"pelvis": "Hips", "left_hip": "LeftUpLeg", ...}; see momo.io.joint_maps) or '
-        f"one of the known maps: {', '.join(KNOWN_JOINT_MAPS)}"
+        "pass a joint map: --joint-map MAP on the command line, joint_map= in Python (a JSON "
+        'file or object mapping SMPL joint names to source joint names, e.g. {"pelvis": "Hips", '
+        '"left_hip": "LeftUpLeg", ...}; see momo.io.joint_maps) or the name of a known map: '
+        f"{', '.join(KNOWN_JOINT_MAPS)}"
     )
 
 
-def detect_joint_map(names: Sequence[str], source: str = "the skeleton") -> JointMap:
+# Joints of hands and faces: listed last in messages, after the body joints a map needs.
+_DETAIL_JOINT = re.compile(
+    r"eye|lid|lip|brow|cheek|jaw|nose|nostril|tongue|teeth|tooth|mouth|ear|chin|forehead|"
+    r"squint|thumb|index|middle|ring|pinky|finger|carpal|metacarpal|hand\w*\d",
+    re.IGNORECASE,
+)
+#: Most joint names an unknown-skeleton message lists.
+SHOWN_JOINTS = 60
+
+
+def body_joints_first(names: Sequence[str], parents: Sequence[int] | None = None) -> list[str]:
+    """Joint names ordered for a message: body joints before hand and face joints, and (with
+    ``parents``) shallower joints before deeper ones, file order otherwise."""
+    depth = [0] * len(names)
+    if parents is not None and len(parents) == len(names):
+        for j, p in enumerate(parents):
+            depth[j] = depth[p] + 1 if 0 <= p < j else 0
+    order = sorted(
+        range(len(names)),
+        key=lambda j: (_DETAIL_JOINT.search(normalise_name(names[j])) is not None, depth[j], j),
+    )
+    return [names[j] for j in order]
+
+
+def detect_joint_map(
+    names: Sequence[str], source: str = "the skeleton", parents: Sequence[int] | None = None
+) -> JointMap:
     """Choose a known joint map by the source skeleton's joint names.
 
     The first known map (in `KNOWN_JOINT_MAPS` order) whose signature names are all present and
     whose required joints all resolve is chosen.
+
+    Args:
+        names: the source joint names.
+        source: the file's name, for the message.
+        parents: the joints' parents, if known: the message then lists shallow (body) joints
+            before deep ones (fingers, face).
 
     Raises:
         MotionFormatError: if no known map fits; the message lists the joints seen and says how
@@ -525,9 +662,13 @@ def detect_joint_map(names: Sequence[str], source: str = "the skeleton") -> Join
         if _missing_required(jmap, index):
             continue
         return jmap
-    shown = ", ".join(names[:60]) + (" ..." if len(names) > 60 else "")
+    ordered = body_joints_first(names, parents)
+    shown = ", ".join(ordered[:SHOWN_JOINTS])
+    if len(ordered) > SHOWN_JOINTS:
+        shown += f", ... ({len(ordered) - SHOWN_JOINTS} more hand and face joints)"
     raise MotionFormatError(
-        f"{source}: unknown skeleton; joints seen: {shown}. To import it, {_how_to_pass_map()}"
+        f"{source}: unknown skeleton of {len(names)} joints; body joints first: {shown}. To "
+        f"import it, {_how_to_pass_map()}"
     )
 
 
@@ -926,7 +1067,8 @@ def choose_scale(
         if lo <= height * jmap.scale <= hi:
             return float(jmap.scale), f"joint map {jmap.name!r}"
         logger.warning(
-            "joint map %r's scale %.6g gives a height of %.2f m; inferring the unit instead",
+            "the unit of joint map %s (%.6g m per unit) gives a height of %.2f m; inferring "
+            "the unit instead",
             jmap.name,
             jmap.scale,
             height * jmap.scale,
@@ -937,7 +1079,7 @@ def choose_scale(
     if not lo <= height * factor <= hi:
         logger.warning(
             "no common unit gives this skeleton a plausible height (best: %s, %.2f m); pass "
-            "scale= to set the unit",
+            "scale= (Python) or a joint map with a scale to set the unit",
             name,
             height * factor,
         )
