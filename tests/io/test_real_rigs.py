@@ -126,7 +126,7 @@ def test_anatomical_rig_is_not_labelled_cmu_and_unit_warning_reads(reference, ca
     text = rig_text(renamed(smpl_rig(), STYLE_NAMES))
     joints, info = read_bvh_joints(parse_bvh(text, "style.bvh"))
     assert info["joint_map"] != "cmu_asf"
-    with caplog.at_level(logging.WARNING, logger="momo.io.joint_maps"):
+    with caplog.at_level(logging.WARNING, logger="momo.io.units"):
         factor, _ = choose_scale(joints / info["scale"], KNOWN_JOINT_MAPS["cmu_asf"])
     assert factor == pytest.approx(0.01)
     message = caplog.records[0].getMessage()
