@@ -202,3 +202,8 @@ def test_plausible_joints_still_load(tmp_path: Path) -> None:
     path = tmp_path / "ok.npy"
     np.save(path, _walk())
     assert load_motion(path).num_frames == 10
+
+
+def test_overlong_path_is_a_clear_error() -> None:
+    with pytest.raises(MotionFormatError, match="not a usable path"):
+        load_motion("x" * 300 + ".bvh")

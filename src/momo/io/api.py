@@ -32,7 +32,13 @@ WRITABLE_SUFFIXES: tuple[str, ...] = (".npy", ".bvh", ".mp4", ".gif")
 
 def _existing_file(path: str | os.PathLike[str]) -> Path:
     p = Path(path)
-    if not p.exists():
+    try:
+        exists = p.exists()
+    except OSError as err:  # e.g. a name longer than the file system allows
+        raise MotionFormatError(
+            f"{str(p)[:80]}...: not a usable path ({err.strerror}); pass a motion file"
+        ) from None
+    if not exists:
         raise FileNotFoundError(f"motion file not found: {p}")
     if not p.is_file():
         raise MotionFormatError(f"{p} is not a file; pass a motion file")
