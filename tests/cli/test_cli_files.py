@@ -18,7 +18,7 @@ def test_convert_joints_to_features_bvh_and_back(run_cli, joints_npy: Path) -> N
     assert (status, err) == (0, "")
     assert f"wrote {features}" in out
     array = np.load(features)
-    assert array.shape == (23, FEATURE_DIM)  # HumanML3D's features drop the last frame
+    assert array.shape == (24, FEATURE_DIM)  # one feature row per frame: none is lost
     assert array.dtype == np.float32
 
     bvh = joints_npy.parent / "walk.bvh"
@@ -28,9 +28,9 @@ def test_convert_joints_to_features_bvh_and_back(run_cli, joints_npy: Path) -> N
     status, out, _ = run_cli("info", bvh, "--json")
     facts = json.loads(out)
     assert status == 0
-    assert facts["frames"] == 23 and facts["joint_map"] == "smpl"
-    # 1 m/s along +Z for 22 frame steps at 20 fps, whatever the file format in between.
-    assert abs(facts["root_path_m"] - 22 / 20) < 0.02
+    assert facts["frames"] == 24 and facts["joint_map"] == "smpl"
+    # 1 m/s along +Z for 23 frame steps at 20 fps, whatever the file format in between.
+    assert abs(facts["root_path_m"] - 23 / 20) < 0.02
 
 
 def test_convert_overwrites_only_when_asked(run_cli, joints_npy: Path) -> None:
@@ -39,7 +39,7 @@ def test_convert_overwrites_only_when_asked(run_cli, joints_npy: Path) -> None:
     status, _, _ = run_cli("convert", joints_npy, target)
     assert status == 2 and target.read_bytes() == b"old"
     status, _, _ = run_cli("convert", joints_npy, target, "--overwrite", "--text", "a walk")
-    assert status == 0 and np.load(target).shape == (23, FEATURE_DIM)
+    assert status == 0 and np.load(target).shape == (24, FEATURE_DIM)
 
 
 def test_render_several_inputs_holds_the_shorter(
@@ -51,9 +51,9 @@ def test_render_several_inputs_holds_the_shorter(
     status, out, err = run_cli("render", joints_npy, short, "--out", video, "--titles", "a", "b")
     assert (status, err) == (0, "")
     frames = iio.imread(video, index=None)
-    assert frames.shape[0] == 23  # the longer motion's feature frames
+    assert frames.shape[0] == 24  # the longer motion's frames
     assert frames.shape[2] == 2 * 360  # two panels of the default width
-    assert "2 motion(s), 23 frames" in out
+    assert "2 motion(s), 24 frames" in out
     # --raw renders the imported joints: every one of the 24 frames.
     status, out, _ = run_cli("render", "--raw", joints_npy, "--out", tmp_path / "raw.mp4")
     assert status == 0 and iio.imread(tmp_path / "raw.mp4", index=None).shape[0] == 24
@@ -116,9 +116,9 @@ def test_joint_map_option_reads_an_unknown_skeleton(
     mapping = {name: f"bone{index:02d}" for index, name in enumerate(JOINT_NAMES)}
     status, out, err = run_cli("info", renamed, "--json", "--joint-map", json.dumps(mapping))
     assert (status, err) == (0, "")
-    assert json.loads(out)["frames"] == 23
+    assert json.loads(out)["frames"] == 24
     map_file = tmp_path / "map.json"
     map_file.write_text(json.dumps(mapping))
     status, _, err = run_cli("convert", renamed, tmp_path / "back.npy", "--joint-map", map_file)
     assert (status, err) == (0, "")
-    assert np.load(tmp_path / "back.npy").shape == (22, FEATURE_DIM)
+    assert np.load(tmp_path / "back.npy").shape == (24, FEATURE_DIM)

@@ -23,8 +23,8 @@ def test_convert_cmu_bvh_to_npy_and_bvh(run_cli, cmu_walk: Path, tmp_path: Path)
     status, out, err = run_cli("convert", cmu_walk, tmp_path / "walk.npy")
     assert (status, err) == (0, "")
     features = np.load(tmp_path / "walk.npy")
-    # 994 frames at 120 fps = 8.275 s -> 166 frames at 20 fps -> 165 feature rows.
-    assert features.shape == (165, FEATURE_DIM)
+    # 994 frames at 120 fps = 8.275 s -> 166 frames at 20 fps -> 166 feature rows.
+    assert features.shape == (166, FEATURE_DIM)
     assert np.isfinite(features).all()
 
     status, _, err = run_cli("convert", cmu_walk, tmp_path / "walk.bvh")
@@ -34,7 +34,7 @@ def test_convert_cmu_bvh_to_npy_and_bvh(run_cli, cmu_walk: Path, tmp_path: Path)
     assert status == 0
     assert source["joint_map"] == "cmu_asf" and written["joint_map"] == "smpl"
     assert (source["source_fps"], source["source_frames"]) == (120, 994)
-    assert written["frames"] == 165 and written["source_fps"] == 20
+    assert written["frames"] == 166 and written["source_fps"] == 20
     # The written skeleton walks the same path (canonicalised: moved and turned, same length;
     # retargeting scales it by the ratio of leg lengths).
     ratio = written["root_path_m"] / source["root_path_m"]

@@ -11,10 +11,10 @@ import tempfile
 
 import numpy as np
 import pytest
+from cli_kit import check_one_line_error
 
 import momo.cli.common
 import momo.cli.info
-from conftest import check_one_line_error
 from momo.cli.common import motion_path_or_prompt
 from momo.errors import ConfigError
 

@@ -7,8 +7,7 @@ import json
 import numpy as np
 import pytest
 import torch
-
-from conftest import check_one_line_error, walking_joints
+from cli_kit import check_one_line_error, walking_joints
 
 
 def check_error(stderr: str, *fragments: str) -> None:
@@ -44,7 +43,7 @@ def test_real_leader_text_follower(run_cli, checkpoint, walk, tmp_path):
     assert config["guidance_scale"]["outputs"] == [1.0, 1.0]
     assert config["cli"]["leader"] == str(walk)
     features = np.load(out / "output_0.npy")
-    assert features.shape == (39, 263)  # the leader's length
+    assert features.shape == (40, 263)  # the leader's length (40 frames, none lost)
     assert len(json.loads((out / "metrics.json").read_text())["outputs"]) == 2
     assert not (out / "transfer.mp4").exists()
 
@@ -87,7 +86,7 @@ def test_fast_modes(run_cli, checkpoint, walk, tmp_path):
     assert status == 0, stderr
     config = json.loads((out / "config.json").read_text())
     assert config["num_steps"] == 5 and config["reuse_inversion"] is True
-    assert np.load(out / "output_0.npy").shape == (39, 263)
+    assert np.load(out / "output_0.npy").shape == (40, 263)
 
 
 @pytest.mark.parametrize(
@@ -115,7 +114,7 @@ def test_long_motion_needs_crop(run_cli, checkpoint, tmp_path):
             tmp_path / "out", "--model", checkpoint, "--no-video"]  # fmt: skip
     status, _, stderr = run_cli(*args)
     assert status == 2
-    check_error(stderr, "229 frames", "at most 196", "--crop")
+    check_error(stderr, "230 frames", "at most 196", "--crop")
     status, _, stderr = run_cli(*args, "--crop")
     assert status == 0, stderr
     assert np.load(tmp_path / "out" / "output_0.npy").shape == (196, 263)

@@ -33,12 +33,12 @@ def test_features_and_joints_are_told_apart_by_shape(tmp_path: Path) -> None:
     np.testing.assert_array_equal(loaded, joints)
     assert info["format"] == "npy (joint positions)"
     motion = load_motion(tmp_path / "j.npy")
-    assert motion.features.shape == (29, 263)
+    assert motion.features.shape == (30, 263)  # one row per frame: no frame is lost
     save_features_npy(motion.features, tmp_path / "f.npy")
     again = load_motion(tmp_path / "f.npy")
     np.testing.assert_array_equal(again.features, motion.features)
     back, info = load_joints(tmp_path / "f.npy")
-    assert back.shape == (29, 22, 3) and info["format"] == "npy (HumanML3D features)"
+    assert back.shape == (30, 22, 3) and info["format"] == "npy (HumanML3D features)"
 
 
 @pytest.mark.parametrize(
@@ -85,7 +85,7 @@ def test_results_npy_samples(tmp_path: Path) -> None:
     np.testing.assert_allclose(joints, b)
     assert info["sample"] == 1 and info["samples"] == 2
     motion = load_motion(path, sample=0)
-    assert motion.text == "a person walks" and motion.num_frames == 29
+    assert motion.text == "a person walks" and motion.num_frames == 30
     assert load_motion(path, "my caption", sample=-1).text == "my caption"
     with pytest.raises(MotionFormatError, match="out of range"):
         load_joints(path, sample=2)

@@ -271,7 +271,9 @@ def test_detection_order_prefers_specific_maps() -> None:
                "RightShoulder", "RightArm", "RightForeArm", "RightHand"]  # fmt: skip
     assert detect_joint_map(cgspeed).name == "cmu_cgspeed"
     assert detect_joint_map([n.split(":")[1] for n, _, _ in MIXAMO_TREE]).name == "mixamo"
-    assert list(KNOWN_JOINT_MAPS) == ["bandai_namco", "cmu_asf", "cmu_cgspeed", "mixamo", "smpl"]
+    assert list(KNOWN_JOINT_MAPS) == [
+        "bandai_namco", "cmu_asf", "cmu_cgspeed", "lafan1", "mixamo", "anatomical", "daz", "smpl"
+    ]  # fmt: skip
 
 
 def test_synthesis_of_collars_matches_humanml3d_geometry(shared_data: Path) -> None:

@@ -103,7 +103,7 @@ def motion_or_text(value: str, args: argparse.Namespace, option: str) -> Motion 
     path = motion_path_or_prompt(value, option)
     if isinstance(path, str):
         return path
-    return load_motion_arg(path, joint_map=args.joint_map, sample=args.sample)
+    return load_motion_arg(path, joint_map=args.joint_map, sample=args.sample, up_axis=args.up_axis)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -27,13 +27,20 @@ READABLE_HELP = ".bvh, DeepMimic .txt/.json, HumanML3D .npy (features or joints)
 
 
 def add_source_options(parser: argparse.ArgumentParser) -> None:
-    """Add ``--joint-map`` and ``--sample``, the options that say how to read a motion file."""
+    """Add ``--joint-map``, ``--up-axis`` and ``--sample``, the options that say how to read a
+    motion file."""
     parser.add_argument(
         "--joint-map",
         metavar="MAP",
         help="how a BVH skeleton's joints map to the 22 SMPL joints when it is not recognised: "
         'a JSON file, inline JSON (\'{"pelvis": "Hips", ...}\') or the name of a known map '
         "(e.g. mixamo, cmu_cgspeed)",
+    )
+    parser.add_argument(
+        "--up-axis",
+        default="auto",
+        choices=("auto", "y", "z", "x", "-y", "-z", "-x"),
+        help="the up axis of BVH/DeepMimic files (default auto: detected from the skeleton)",
     )
     parser.add_argument(
         "--sample",
@@ -165,6 +172,7 @@ def load_motion_arg(
     text: str | None = None,
     joint_map: str | None = None,
     sample: int | None = None,
+    up_axis: str = "auto",
 ) -> Motion:
     """Load a motion named on the command line (see `momo.io.api.load_motion`).
 
@@ -176,7 +184,7 @@ def load_motion_arg(
     parsed_map = parse_joint_map(joint_map)
     from momo.io.api import load_motion
 
-    return load_motion(path, text, joint_map=parsed_map, sample=sample)
+    return load_motion(path, text, joint_map=parsed_map, sample=sample, up_axis=up_axis)
 
 
 def load_model_arg(args: argparse.Namespace) -> MotionDiffusionModel:
@@ -198,6 +206,7 @@ def load_joints_arg(
     *,
     joint_map: str | None = None,
     sample: int | None = None,
+    up_axis: str = "auto",
 ) -> tuple[Any, dict[str, Any]]:
     """Load the imported joints ``[T, 22, 3]`` (metres, 20 fps) and the import's info dict.
 
@@ -209,7 +218,7 @@ def load_joints_arg(
     parsed_map = parse_joint_map(joint_map)
     from momo.io.api import load_joints
 
-    return load_joints(path, joint_map=parsed_map, sample=sample)
+    return load_joints(path, joint_map=parsed_map, sample=sample, up_axis=up_axis)
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

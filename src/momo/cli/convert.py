@@ -41,7 +41,11 @@ def run(args: argparse.Namespace) -> int:
         args.output, overwrite=args.overwrite, suffixes=WRITABLE_SUFFIXES, what="a motion"
     )
     motion = load_motion_arg(
-        args.input, text=args.text, joint_map=args.joint_map, sample=args.sample
+        args.input,
+        text=args.text,
+        joint_map=args.joint_map,
+        sample=args.sample,
+        up_axis=args.up_axis,
     )
     save_motion(motion, output, overwrite=args.overwrite)
     print(

@@ -52,7 +52,8 @@ def describe(joints: np.ndarray, info: dict[str, Any], path: Path) -> dict[str, 
 
     Returns:
         A JSON-serialisable dict: file, format, frames, seconds, fps, source_fps, source_frames,
-        height_m, root_path_m, joint_map, synthesised_joints, scale, text (where known).
+        height_m, root_path_m, joint_map, synthesised_joints, scale, up_axis, text (where
+        known).
     """
     from momo.io.joint_maps import standing_height
     from momo.motion.representation import FPS
@@ -74,6 +75,8 @@ def describe(joints: np.ndarray, info: dict[str, Any], path: Path) -> dict[str, 
         "synthesised_joints": list(info.get("synthesised_joints") or []),
         "scale": info.get("scale"),
         "scale_source": info.get("scale_source"),
+        "up_axis": info.get("up_axis"),
+        "up_axis_source": info.get("up_axis_source"),
         "text": info.get("text"),
     }
     return {key: _plain(value) for key, value in facts.items()}
@@ -85,7 +88,9 @@ def run(args: argparse.Namespace) -> int:
         check_input_path(path)
     all_facts = []
     for path in args.inputs:
-        joints, info = load_joints_arg(path, joint_map=args.joint_map, sample=args.sample)
+        joints, info = load_joints_arg(
+            path, joint_map=args.joint_map, sample=args.sample, up_axis=args.up_axis
+        )
         all_facts.append(describe(joints, info, Path(path)))
     if args.json:
         print("\n".join(json.dumps(finite_or_null(facts), allow_nan=False) for facts in all_facts))
@@ -134,9 +139,17 @@ def _format(facts: dict[str, Any]) -> str:
     if facts["scale"] is not None:
         how = f" ({facts['scale_source']})" if facts["scale_source"] else ""
         fields.append(("scale", f"{facts['scale']:.6g} m per unit{how}"))
+    if facts["up_axis"]:
+        how = f" ({facts['up_axis_source']})" if facts["up_axis_source"] else ""
+        fields.append(("up axis", f"{_axis_name(facts['up_axis'])} in the file{how}"))
     if facts["text"]:
         fields.append(("text", facts["text"]))
     return format_fields(fields)
+
+
+def _axis_name(axis: str) -> str:
+    """``"z"`` -> ``"+Z"``, ``"-x"`` -> ``"-X"``."""
+    return axis.upper() if axis.startswith("-") else "+" + axis.upper()
 
 
 def _rounded(value: Any, digits: int = 3) -> Any:

@@ -71,10 +71,14 @@ def run(args: argparse.Namespace) -> int:
     titles = []
     for path in args.inputs:
         if args.raw:
-            joints, info = load_joints_arg(path, joint_map=args.joint_map, sample=args.sample)
+            joints, info = load_joints_arg(
+                path, joint_map=args.joint_map, sample=args.sample, up_axis=args.up_axis
+            )
             text = info.get("text")
         else:
-            motion = load_motion_arg(path, joint_map=args.joint_map, sample=args.sample)
+            motion = load_motion_arg(
+                path, joint_map=args.joint_map, sample=args.sample, up_axis=args.up_axis
+            )
             joints, text = motion.joints(), motion.text
         joints_list.append(joints)
         titles.append(_default_title(Path(path), text, args.sample))

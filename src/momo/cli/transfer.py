@@ -23,6 +23,7 @@ from momo.cli import options
 from momo.cli.common import (
     add_model_options,
     add_overwrite_option,
+    add_source_options,
     load_model_arg,
     motion_path_or_prompt,
 )
@@ -93,21 +94,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "official models) instead of stopping with an error",
     )  # fmt: skip
     parser.add_argument("--no-video", action="store_true", help="skip the two .mp4 files")
+    add_source_options(parser)
     add_overwrite_option(parser)
     parser.set_defaults(func=run)
     return parser
 
 
-def _load_if_file(value: Path | str, what: str, crop: bool, limit: int):  # noqa: ANN202
-    """The Motion read from ``value`` if it is a path (cropped to ``limit`` when asked), else
-    the prompt."""
+def _load_if_file(value: Path | str, what: str, args: argparse.Namespace, limit: int):  # noqa: ANN202
+    """The Motion read from ``value`` if it is a path (with the reading options of ``args``;
+    cropped to ``limit`` when ``--crop`` asks), else the prompt."""
     if isinstance(value, str):
         return value
     from momo.cli.common import load_motion_arg
     from momo.motion.motion import Motion
 
-    motion = load_motion_arg(value)
-    if crop and motion.num_frames > limit:
+    motion = load_motion_arg(
+        value, joint_map=args.joint_map, sample=args.sample, up_axis=args.up_axis
+    )
+    if args.crop and motion.num_frames > limit:
         logger.warning(
             "cropping the %s %s from %d to %d frames (the model's limit)",
             what, value, motion.num_frames, limit,
@@ -146,8 +150,8 @@ def run(args: argparse.Namespace) -> int:
 
     model = load_model_arg(args)
     limit = model.max_frames
-    leader = _load_if_file(leader_value, "leader", args.crop, limit)
-    followers = [_load_if_file(f, "follower", args.crop, limit) for f in follower_values]
+    leader = _load_if_file(leader_value, "leader", args, limit)
+    followers = [_load_if_file(f, "follower", args, limit) for f in follower_values]
     num_layers = len(model.denoiser.self_attention_modules())
     layers = None if args.layers is None else parse_span(args.layers, num_layers, "layers")
     steps = None if args.steps is None else parse_span(args.steps, model.num_timesteps, "steps")

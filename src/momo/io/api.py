@@ -32,7 +32,13 @@ WRITABLE_SUFFIXES: tuple[str, ...] = (".npy", ".bvh", ".mp4", ".gif")
 
 def _existing_file(path: str | os.PathLike[str]) -> Path:
     p = Path(path)
-    if not p.exists():
+    try:
+        exists = p.exists()
+    except OSError as err:  # e.g. a name longer than the file system allows
+        raise MotionFormatError(
+            f"{str(p)[:80]}...: not a usable path ({err.strerror}); pass a motion file"
+        ) from None
+    if not exists:
         raise MissingFileError(f"motion file not found: {p}")
     if not p.is_file():
         raise MotionFormatError(f"{p} is not a file; pass a motion file")
@@ -61,6 +67,7 @@ def joints_from_bytes(
     *,
     joint_map: JointMapSpec = None,
     scale: float | None = None,
+    up_axis: str = "auto",
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Import a BVH or DeepMimic motion from its bytes (e.g. an archive member).
 
@@ -69,6 +76,7 @@ def joints_from_bytes(
         data: the file's bytes.
         joint_map: as for `load_joints`.
         scale: as for `load_joints`.
+        up_axis: as for `load_joints`.
 
     Returns:
         ``(joints [T, 22, 3] float32 metres at 20 fps, info)``.
@@ -83,11 +91,15 @@ def joints_from_bytes(
     if suffix == ".bvh":
         from momo.io.bvh import parse_bvh, read_bvh_joints
 
-        return read_bvh_joints(parse_bvh(text, name), joint_map=joint_map, scale=scale)
+        return read_bvh_joints(
+            parse_bvh(text, name), joint_map=joint_map, scale=scale, up_axis=up_axis
+        )
     if suffix in (".txt", ".json"):
         from momo.io.deepmimic import read_deepmimic_joints
 
-        return read_deepmimic_joints(name, joint_map=joint_map, scale=scale, text=text)
+        return read_deepmimic_joints(
+            name, joint_map=joint_map, scale=scale, text=text, up_axis=up_axis
+        )
     raise MotionFormatError(
         f"{name}: only .bvh, .txt and .json motion files can be read from bytes"
     )
@@ -99,6 +111,7 @@ def load_joints(
     joint_map: JointMapSpec = None,
     scale: float | None = None,
     sample: int | None = None,
+    up_axis: str = "auto",
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Import a motion file as joint positions in HumanML3D's 22-joint layout.
 
@@ -110,11 +123,15 @@ def load_joints(
         scale: source units -> metres for BVH/DeepMimic (default: the map's unit, else inferred
             from the skeleton's size).
         sample: which motion of a ``results.npy`` file (required when it holds several).
+        up_axis: for BVH/DeepMimic: ``"auto"`` to detect the file's up axis from its skeleton
+            (`momo.io.up_axis`), or ``"y"``, ``"z"``, ``"x"``, ``"-y"``, ... to give it; the
+            joints are turned so that it becomes +Y. ``.npy`` motions are Y up by definition.
 
     Returns:
         ``(joints, info)``: float32 ``[T, 22, 3]`` in metres at 20 fps, Y up, in the file's own
-        placement (not moved to the origin nor turned), and a dict describing the import
-        (``format``, ``joint_map``, ``scale``, ``source_fps``, ``frames``, ``height_m``, ...).
+        placement (not moved to the origin nor turned about the vertical), and a dict describing
+        the import (``format``, ``joint_map``, ``scale``, ``source_fps``, ``frames``,
+        ``up_axis``, ``height_m``, ...).
         Features are turned into joints with `momo.features_to_joints`.
 
     Raises:
@@ -125,37 +142,67 @@ def load_joints(
     p = _existing_file(path)
     suffix = _suffix(p)
     if suffix == ".npy":
+        _npy_up_axis(up_axis, p)
         joints, info, _ = _load_npy(p, sample)
         return joints, info
     _reject_sample(sample, str(p))
     if suffix == ".bvh":
         from momo.io.bvh import read_bvh_joints
 
-        return read_bvh_joints(p, joint_map=joint_map, scale=scale)
+        return read_bvh_joints(p, joint_map=joint_map, scale=scale, up_axis=up_axis)
     data = p.read_bytes()
     if suffix == ".json" and not _looks_like_deepmimic(data):
         raise MotionFormatError(
             f"{p}: a .json motion must be a DeepMimic motion file (an object with 'Frames')"
         )
-    return joints_from_bytes(str(p), data, joint_map=joint_map, scale=scale)
+    return joints_from_bytes(str(p), data, joint_map=joint_map, scale=scale, up_axis=up_axis)
+
+
+def _npy_up_axis(up_axis: str, path: Path) -> None:
+    """Refuse an up axis other than Y for ``.npy`` motions (HumanML3D's arrays are Y up)."""
+    from momo.io.up_axis import check_up_axis
+
+    if check_up_axis(up_axis) not in ("auto", "y"):
+        raise MotionFormatError(
+            f"{path}: up_axis={up_axis!r} applies to BVH and DeepMimic files; .npy motions are "
+            "Y up by definition (rotate the array yourself if it is not)"
+        )
 
 
 def _looks_like_deepmimic(data: bytes) -> bool:
     try:
         obj = json.loads(data.decode("utf-8", errors="replace"))
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):
         return True  # let the DeepMimic parser report what is wrong
     return isinstance(obj, dict) and "Frames" in obj
 
 
+def _too_short(path: Path, frames: int) -> MotionFormatError:
+    return MotionFormatError(
+        f"{path}: the motion has {frames} frame at 20 fps; it needs at least 2 (0.1 s) to "
+        "become features"
+    )
+
+
 def _load_npy(
-    path: Path, sample: int | None
+    path: Path, sample: int | None, for_features: bool = False
 ) -> tuple[np.ndarray, dict[str, Any], tuple[np.ndarray | None, str | None]]:
-    """Joints, info and (features if the file held features, caption if it had one)."""
-    from momo.io.formats import classify_array, read_npy, read_results_npy
+    """Joints, info and (features if the file held features, caption if it had one).
+
+    With ``for_features``, joints of fewer than 2 frames are refused first (they cannot become
+    features), before their size is checked.
+    """
+    from momo.io.formats import (
+        check_feature_values,
+        check_joints_scale,
+        classify_array,
+        read_npy,
+        read_results_npy,
+    )
 
     obj = read_npy(path)
     if isinstance(obj, dict):
+        # Not checked for size: results.npy files hold model outputs, even of untrained models.
         joints, text, info = read_results_npy(obj, str(path), sample)
         info.update(source=str(path), frames=int(joints.shape[0]), fps=FPS)
         info["height_m"] = standing_height(joints)
@@ -169,12 +216,16 @@ def _load_npy(
     if kind == "features":
         from momo.motion.kinematics import features_to_joints
 
+        check_feature_values(obj, str(path))
         features = obj.astype(np.float32)
         joints = np.asarray(features_to_joints(features), dtype=np.float32)
         info = {"format": "npy (HumanML3D features)", "source": str(path)}
         info.update(frames=int(joints.shape[0]), fps=FPS, height_m=standing_height(joints))
         return joints, info, (features, None)
     joints = obj.astype(np.float32)
+    if for_features and joints.shape[0] < 2:
+        raise _too_short(path, joints.shape[0])
+    check_joints_scale(joints, str(path))
     info = {"format": "npy (joint positions)", "source": str(path)}
     info.update(frames=int(joints.shape[0]), fps=FPS, height_m=standing_height(joints))
     return joints, info, (None, None)
@@ -188,12 +239,13 @@ def load_motion(
     sample: int | None = None,
     scale: float | None = None,
     name: str | None = None,
+    up_axis: str = "auto",
 ) -> Motion:
     """Load a motion file as a `momo.Motion` (HumanML3D features at 20 fps).
 
     Joint positions from any source go through `momo.joints_to_features` (HumanML3D's own
-    procedure: retarget onto the canonical skeleton, floor, face +Z), which drops the last frame;
-    a features ``.npy`` is taken as it is.
+    procedure: retarget onto the canonical skeleton, floor, face +Z) and keep their frame count
+    (see `features_keeping_frames`); a features ``.npy`` is taken as it is.
 
     Args:
         path: see `load_joints` for the formats.
@@ -202,6 +254,7 @@ def load_motion(
         sample: which motion of a ``results.npy``.
         scale: source units -> metres for BVH/DeepMimic.
         name: the motion's name (default: the file name).
+        up_axis: the file's up axis for BVH/DeepMimic, or ``"auto"`` (see `load_joints`).
 
     Returns:
         The motion; ``meta`` holds the import description (format, joint map, scale, ...).
@@ -216,18 +269,16 @@ def load_motion(
     stored_text: str | None = None
     features: np.ndarray | None = None
     if suffix == ".npy":
-        joints, info, (features, stored_text) = _load_npy(p, sample)
+        _npy_up_axis(up_axis, p)
+        joints, info, (features, stored_text) = _load_npy(p, sample, for_features=True)
     else:
-        joints, info = load_joints(p, joint_map=joint_map, scale=scale, sample=sample)
+        joints, info = load_joints(
+            p, joint_map=joint_map, scale=scale, sample=sample, up_axis=up_axis
+        )
     if features is None:
         if joints.shape[0] < 2:
-            raise MotionFormatError(
-                f"{p}: the motion has {joints.shape[0]} frame at 20 fps; it needs at least 2 "
-                "(0.1 s) to become features"
-            )
-        from momo.motion.kinematics import joints_to_features
-
-        features = np.asarray(joints_to_features(joints), dtype=np.float32)
+            raise _too_short(p, joints.shape[0])
+        features = features_keeping_frames(joints)
     meta = {k: v for k, v in info.items() if k != "joint_sources"}
     return Motion(
         features,
@@ -235,6 +286,28 @@ def load_motion(
         name=name if name is not None else p.name,
         meta=meta,
     )
+
+
+def features_keeping_frames(joints: np.ndarray) -> np.ndarray:
+    """HumanML3D features with one row per frame of ``joints`` ``[T, 22, 3]`` -> ``[T, 263]``.
+
+    HumanML3D's procedure (`momo.joints_to_features`) makes T - 1 rows: row ``i`` holds pose
+    ``i`` and the velocities from pose ``i`` to ``i + 1``, so the last pose has no row and every
+    joints -> features -> joints round trip would lose a frame. Here the procedure runs on the
+    motion extended by one pose, exactly as HumanML3D would process a clip one frame longer: the
+    last pose glides on for one frame at the root's last horizontal velocity (a rigid horizontal
+    shift, so no bone length, height, floor or facing changes). Every row's pose part is the pose
+    itself; only the last row's velocities and foot contacts come from the extension.
+    `momo.features_to_joints` does not use the last row's velocities, so joints -> features ->
+    joints returns every pose, and the frame count survives ``.npy`` and BVH round trips.
+    """
+    from momo.motion.kinematics import joints_to_features
+
+    joints = np.asarray(joints, dtype=np.float64)
+    following = joints[-1].copy()
+    following[:, [0, 2]] += joints[-1, 0, [0, 2]] - joints[-2, 0, [0, 2]]
+    extended = np.concatenate([joints, following[None]])
+    return np.asarray(joints_to_features(extended), dtype=np.float32)
 
 
 def save_motion(motion: Motion, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:

@@ -3,8 +3,8 @@
 Reading (`read_bvh_joints`): parse any hierarchy (`momo.io.bvh_parse`), turn channels into local
 rotations and translations, resample to 20 fps (slerp of rotations, see `momo.io.skeleton`), run
 forward kinematics, map the skeleton onto the 22 SMPL joints (`momo.io.joint_maps`, chosen by
-joint names or passed by the caller) and scale to metres. The result keeps the file's own axes
-(Y up is assumed, as in the BVH convention) and placement.
+joint names or passed by the caller), turn it Y up (the up axis is detected from the rest pose,
+`momo.io.up_axis`, or given) and scale to metres. The result keeps the file's own placement.
 
 Writing (`write_bvh`): see `momo.io.bvh_write`.
 """
@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from momo.io.bvh_parse import BVHClip, decode_text, parse_bvh
+from momo.io.bvh_parse import BVHClip, decode_text, nominal_fps, parse_bvh
+from momo.io.bvh_pose import clip_local_pose, clip_rest_pose, pose_clip
 from momo.io.bvh_write import bvh_text, write_bvh
 from momo.io.joint_maps import (
     JointMap,
@@ -25,13 +26,7 @@ from momo.io.joint_maps import (
     import_skeleton,
     load_joint_map,
 )
-from momo.io.skeleton import (
-    PosedSkeleton,
-    euler_to_quat,
-    forward_kinematics,
-    resample_local,
-    target_times,
-)
+from momo.io.up_axis import source_up_axis, turn_y_up
 from momo.motion.representation import FPS
 
 __all__ = [
@@ -59,76 +54,21 @@ def read_bvh(path: str | os.PathLike[str]) -> BVHClip:
     return parse_bvh(decode_text(path.read_bytes(), str(path)), source=str(path))
 
 
-def clip_local_pose(clip: BVHClip) -> tuple[np.ndarray, np.ndarray]:
-    """Local rotations and translations of every joint in every frame of a clip.
-
-    Translations start from each joint's OFFSET; a position channel replaces the component on
-    its axis. Rotation channels are intrinsic Euler angles in listed order (degrees).
-
-    Returns:
-        ``(quats [F, J, 4] scipy (x, y, z, w), translations [F, J, 3])`` in file units.
-    """
-    num_frames, num_joints = clip.num_frames, len(clip.joints)
-    quats = np.zeros((num_frames, num_joints, 4))
-    quats[..., 3] = 1.0
-    translations = np.empty((num_frames, num_joints, 3))
-    groups: dict[str, list[tuple[int, list[int]]]] = {}
-    for j, (joint, columns) in enumerate(zip(clip.joints, clip.channel_columns())):
-        translations[:, j] = joint.offset
-        rotation_columns: list[int] = []
-        for column, channel in zip(columns, joint.channels):
-            if channel.endswith("position"):
-                translations[:, j, "XYZ".index(channel[0])] = clip.motion[:, column]
-            else:
-                rotation_columns.append(column)
-        if rotation_columns:
-            groups.setdefault(joint.rotation_order, []).append((j, rotation_columns))
-    for order, items in groups.items():
-        joint_ids = [j for j, _ in items]
-        angles = np.stack([clip.motion[:, cols] for _, cols in items], axis=1)
-        quats[:, joint_ids] = euler_to_quat(angles, order)
-    return quats, translations
-
-
-def pose_clip(clip: BVHClip, fps: float = FPS) -> PosedSkeleton:
-    """Global poses of every joint of a clip, resampled to ``fps`` (file units).
-
-    Frames are resampled by slerp of local rotations and linear interpolation of translations
-    (`momo.io.skeleton`); a clip already at ``fps`` is left as it is.
-    """
-    quats, translations = clip_local_pose(clip)
-    if abs(clip.frame_time * fps - 1.0) > 1e-6:
-        src = np.arange(clip.num_frames) * clip.frame_time
-        dst = target_times(src[-1], fps)
-        quats, translations = resample_local(quats, translations, src, dst)
-    positions, rotations = forward_kinematics(clip.parents, quats, translations)
-    end_sites = {
-        j: joint.end_sites[0] for j, joint in enumerate(clip.joints) if len(joint.end_sites)
-    }
-    return PosedSkeleton(
-        names=clip.names,
-        parents=clip.parents,
-        positions=positions,
-        rotations=rotations,
-        rest_offsets=np.array([joint.offset for joint in clip.joints]),
-        end_sites=end_sites,
-        fps=float(fps),
-    )
-
-
 def read_bvh_joints(
     source: str | os.PathLike[str] | BVHClip,
     *,
     joint_map: JointMap | dict[str, Any] | str | os.PathLike[str] | None = None,
     scale: float | None = None,
+    up_axis: str = "auto",
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Import a BVH file as the 22 SMPL joints in metres at 20 fps.
+    """Import a BVH file as the 22 SMPL joints in metres at 20 fps, Y up.
 
     Args:
         source: a BVH path or an already parsed clip.
         joint_map: None to choose a known map by joint names, or a map (see
             `momo.io.joint_maps.load_joint_map`).
         scale: source units -> metres; None uses the map's unit or infers it from the size.
+        up_axis: the file's up axis (``"y"``, ``"z"``, ``"-x"``, ...) or ``"auto"`` to detect it.
 
     Returns:
         ``(joints, info)``: float32 ``[T, 22, 3]`` and a dict describing the import (format,
@@ -141,19 +81,23 @@ def read_bvh_joints(
     """
     clip = source if isinstance(source, BVHClip) else read_bvh(source)
     jmap = (
-        detect_joint_map(clip.names, clip.source)
+        detect_joint_map(clip.names, clip.source, parents=clip.parents)
         if joint_map is None
         else load_joint_map(joint_map)
     )
+    skel = pose_clip(clip, FPS)
+    axis, how = source_up_axis(skel, jmap, up_axis, clip_rest_pose(clip), clip.source)
     return import_skeleton(
-        pose_clip(clip, FPS),
+        turn_y_up(skel, axis),
         jmap,
         scale,
         format_name="bvh",
         source=clip.source,
         details={
             "source_joints": len(clip.joints),
-            "source_fps": clip.fps,
+            "source_fps": nominal_fps(clip.frame_time),
             "source_frames": clip.num_frames,
+            "up_axis": axis,
+            "up_axis_source": how,
         },
     )

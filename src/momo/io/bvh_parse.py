@@ -25,11 +25,25 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from momo.errors import MotionFormatError
+from momo.io.budget import check_source_frames
 
 _AXES = "XYZ"
 _CHANNEL_RE = re.compile(r"^([XYZxyz])(position|rotation)$", re.IGNORECASE)
 _FRAMES_RE = re.compile(r"^\s*Frames\s*:\s*(\S+)\s*$", re.IGNORECASE)
 _FRAME_TIME_RE = re.compile(r"^\s*Frame\s+Time\s*:\s*(\S+)\s*$", re.IGNORECASE)
+# A number as BVH exporters write it: ASCII digits only (Python's float() also takes "1_000" and
+# other scripts' digits, which no exporter writes), or nan / inf (reported as non-finite).
+_NUMBER_RE = re.compile(
+    r"^[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|nan|inf|infinity)$",
+    re.IGNORECASE,
+)
+_COUNT_RE = re.compile(r"^[0-9]{1,6}$")
+_FRAME_COUNT_RE = re.compile(r"^[+-]?[0-9]{1,12}$")
+#: Deepest joint nesting accepted (real rigs stay under 40 levels).
+MAX_DEPTH = 256
+#: Largest rotation channel value accepted, in degrees (beyond it float64 angles keep no
+#: fraction of a degree: the file is corrupt).
+MAX_ANGLE_DEGREES = 1e6
 
 
 @dataclass(frozen=True, eq=False)
@@ -149,7 +163,7 @@ class _Tokens:
     def number(self, what: str) -> float:
         tok = self.next(what)
         try:
-            value = float(tok)
+            value = parse_number(tok)
         except ValueError:
             raise _fail(
                 self.source, f"line {self.line()}: expected a number for {what}, found {tok!r}"
@@ -170,7 +184,15 @@ def _normalise_channel(name: str, tokens: _Tokens) -> str:
     return match.group(1).upper() + match.group(2).lower()
 
 
-def _parse_joint(tokens: _Tokens, name: str, parent: int, joints: list[dict[str, object]]) -> None:
+def _parse_joint(
+    tokens: _Tokens, name: str, parent: int, joints: list[dict[str, object]], depth: int = 0
+) -> None:
+    if depth > MAX_DEPTH:
+        raise _fail(
+            tokens.source,
+            f"line {tokens.line()}: joints are nested more than {MAX_DEPTH} levels deep; no "
+            "real skeleton is: the file is malformed",
+        )
     index = len(joints)
     record: dict[str, object] = {
         "name": name,
@@ -192,11 +214,11 @@ def _parse_joint(tokens: _Tokens, name: str, parent: int, joints: list[dict[str,
             )
         elif upper == "CHANNELS":
             count_tok = tokens.next("channel count")
-            if not count_tok.isdigit():
+            if not _COUNT_RE.match(count_tok) or int(count_tok) > 6:
                 raise _fail(
                     tokens.source,
-                    f"line {tokens.line()}: CHANNELS of {name!r} must start with a count, "
-                    f"found {count_tok!r}",
+                    f"line {tokens.line()}: CHANNELS of {name!r} must start with a count from 0 "
+                    f"to 6 in ASCII digits, found {count_tok[:20]!r}",
                 )
             channels = tuple(
                 _normalise_channel(tokens.next("a channel name"), tokens)
@@ -207,7 +229,7 @@ def _parse_joint(tokens: _Tokens, name: str, parent: int, joints: list[dict[str,
             record["channels"] = channels
         elif upper in ("JOINT", "ROOT"):
             child = _read_name(tokens, "joint name")
-            _parse_joint(tokens, child, index, joints)
+            _parse_joint(tokens, child, index, joints, depth + 1)
         elif upper == "END":
             site = tokens.next("'Site'")
             if site.upper() != "SITE":
@@ -306,8 +328,10 @@ def _parse_motion(body: str, num_channels: int, source: str) -> tuple[np.ndarray
             f"found {lines[1].strip()[:40]!r} and {lines[2].strip()[:40]!r}",
         )
     try:
+        if not _FRAME_COUNT_RE.match(frames_match.group(1)):
+            raise ValueError("frame count")
         num_frames = int(frames_match.group(1))
-        frame_time = float(time_match.group(1))
+        frame_time = parse_number(time_match.group(1))
     except ValueError:
         raise _fail(
             source, f"bad frame count or frame time: {lines[1].strip()!r}, {lines[2].strip()!r}"
@@ -316,6 +340,7 @@ def _parse_motion(body: str, num_channels: int, source: str) -> tuple[np.ndarray
         raise _fail(source, f"the file has {num_frames} frames; it needs at least one")
     if not (np.isfinite(frame_time) and frame_time > 0):
         raise _fail(source, f"Frame Time is {frame_time}; it must be a positive number of seconds")
+    check_source_frames(num_frames, source)
     data_text = lines[3] if len(lines) > 3 else ""
     expected = num_frames * num_channels
     if num_channels == 0:
@@ -328,10 +353,10 @@ def _parse_motion(body: str, num_channels: int, source: str) -> tuple[np.ndarray
     except ValueError:
         # Rows of uneven length or non-numbers: find out which, for a useful message.
         tokens = data_text.split()
-        try:
+        bad = next((t for t in tokens if not _is_number(t)), None)
+        if bad is None:
             values = np.array(tokens, dtype=np.float64)
-        except ValueError:
-            bad = next(t for t in tokens if not _is_number(t))
+        else:
             raise _fail(
                 source, f"the MOTION data contains {bad[:20]!r}, which is not a number"
             ) from None
@@ -373,11 +398,49 @@ def _parse_motion(body: str, num_channels: int, source: str) -> tuple[np.ndarray
 
 
 def _is_number(token: str) -> bool:
-    try:
-        float(token)
-    except ValueError:
-        return False
-    return True
+    return _NUMBER_RE.match(token) is not None
+
+
+def parse_number(token: str) -> float:
+    """A number written with ASCII digits (``1.5``, ``-2e-3``, ``nan``), as BVH files hold them.
+
+    Raises:
+        ValueError: for anything else, including ``1_000`` and non-ASCII digits, which
+            Python's ``float`` would accept.
+    """
+    if not _is_number(token):
+        raise ValueError(f"not a number: {token[:20]!r}")
+    return float(token)
+
+
+def nominal_fps(frame_time: float) -> float:
+    """The frame rate a Frame Time stands for: ``1 / frame_time``, to the nearest whole number
+    when within 0.1 % of it (``0.008333`` -> 120, ``0.0333333`` -> 30), else to 3 decimals
+    (``29.97``)."""
+    fps = 1.0 / frame_time
+    whole = round(fps)
+    if whole > 0 and abs(fps - whole) <= 1e-3 * fps:
+        return float(whole)
+    return round(fps, 3)
+
+
+def _check_angles(joints: tuple[BVHJoint, ...], motion: np.ndarray, source: str) -> None:
+    """Raise if a rotation channel holds an angle no exporter writes (beyond ±1e6 degrees)."""
+    start = 0
+    columns = []
+    for joint in joints:
+        columns += [start + i for i, c in enumerate(joint.channels) if c.endswith("rotation")]
+        start += len(joint.channels)
+    if not columns:
+        return
+    angles = np.abs(motion[:, columns])
+    if angles.size and angles.max() > MAX_ANGLE_DEGREES:
+        frame = int(np.argwhere(angles > MAX_ANGLE_DEGREES)[0, 0])
+        raise _fail(
+            source,
+            f"a rotation at frame {frame} is {angles.max():.3g} degrees; angles beyond "
+            f"{MAX_ANGLE_DEGREES:g} degrees mean a corrupt file: re-export it",
+        )
 
 
 def parse_bvh(text: str, source: str = "<string>") -> BVHClip:
@@ -409,6 +472,7 @@ def parse_bvh(text: str, source: str = "<string>") -> BVHClip:
     joints = _parse_hierarchy(text[: match.start()], source)
     num_channels = sum(len(j.channels) for j in joints)
     motion, frame_time = _parse_motion(text[match.end() :], num_channels, source)
+    _check_angles(joints, motion, source)
     return BVHClip(joints=joints, motion=motion, frame_time=frame_time, source=source)
 
 

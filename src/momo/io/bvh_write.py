@@ -283,8 +283,8 @@ def write_bvh(
 
 
 def _read_back_error(text: str, joints: np.ndarray) -> float:
-    from momo.io.bvh import pose_clip
     from momo.io.bvh_parse import parse_bvh
+    from momo.io.bvh_pose import pose_clip
 
     skel = pose_clip(parse_bvh(text, "<written>"))
     index = {n: i for i, n in enumerate(skel.names)}

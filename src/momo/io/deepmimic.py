@@ -24,12 +24,20 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from momo.errors import MotionFormatError
+from momo.io.budget import check_pose_size, check_source_frames
 from momo.io.joint_maps import (
     JointMap,
     import_skeleton,
     load_joint_map,
 )
-from momo.io.skeleton import PosedSkeleton, forward_kinematics, resample_local, target_times
+from momo.io.skeleton import (
+    PosedSkeleton,
+    forward_kinematics,
+    resample_local,
+    rest_pose,
+    target_times,
+)
+from momo.io.up_axis import source_up_axis, turn_y_up
 from momo.motion.representation import FPS
 
 #: Joints of the humanoid3d character (the wrists are fixed joints, not in the motion data).
@@ -152,6 +160,10 @@ def parse_deepmimic(text: str, source: str = "<string>") -> tuple[np.ndarray, st
             f"not valid JSON ({err.msg} at line {err.lineno}); the file is truncated or "
             "not a DeepMimic motion file",
         ) from None
+    except RecursionError:
+        raise _fail(source, "the JSON is nested too deeply to be a DeepMimic motion file") from None
+    except ValueError as err:  # e.g. an integer of more than 4300 digits
+        raise _fail(source, f"not a DeepMimic motion file: {str(err)[:120]}") from None
     if not isinstance(data, dict) or "Frames" not in data:
         raise _fail(source, "not a DeepMimic motion file: no 'Frames' list")
     rows = data["Frames"]
@@ -167,9 +179,19 @@ def parse_deepmimic(text: str, source: str = "<string>") -> tuple[np.ndarray, st
             f"frame {bad} has {got} values; a humanoid3d frame has {FRAME_SIZE} (dt, root "
             "position, 13 joint rotations); other characters are not supported",
         )
+    for i, row in enumerate(rows):
+        bad_values = [v for v in row if not _is_number(v)]
+        if bad_values:
+            shown = json.dumps(bad_values[0])[:40]
+            raise _fail(
+                source,
+                f"'Frames' holds values that are not numbers (frame {i}: {shown}); every "
+                "frame value must be a number (booleans, lists and strings are not)",
+            )
+    check_source_frames(len(rows), source)
     try:
         frames = np.array(rows, dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise _fail(source, "'Frames' holds values that are not numbers") from None
     if not np.isfinite(frames).all():
         bad_frame = int(np.argwhere(~np.isfinite(frames))[0, 0])
@@ -178,6 +200,11 @@ def parse_deepmimic(text: str, source: str = "<string>") -> tuple[np.ndarray, st
         raise _fail(source, "a frame has a negative duration (dt); the file is malformed")
     loop = data.get("Loop")
     return frames, loop if isinstance(loop, str) else None
+
+
+def _is_number(value: Any) -> bool:
+    """A JSON number (not a boolean, which Python counts as an int)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def deepmimic_local_pose(frames: np.ndarray, source: str = "") -> tuple[np.ndarray, np.ndarray]:
@@ -224,10 +251,11 @@ def pose_deepmimic(frames: np.ndarray, fps: float = FPS, source: str = "") -> Po
     Frame ``i`` is at the sum of the durations of frames ``0 .. i-1``; the clip ends at the last
     frame (its own duration, often 0, is not used).
     """
-    quats, translations = deepmimic_local_pose(frames, source)
     times = np.concatenate([[0.0], np.cumsum(frames[:-1, 0])])
     if len(times) > 1 and not (np.diff(times) > 0).all():
         raise _fail(source, "frames have zero durations (dt) in the middle of the clip")
+    check_pose_size(float(times[-1]), fps, len(JOINT_NAMES), source)
+    quats, translations = deepmimic_local_pose(frames, source)
     dst = target_times(float(times[-1]), fps)
     quats, translations = resample_local(quats, translations, times, dst)
     positions, rotations = forward_kinematics(PARENTS, quats, translations)
@@ -248,6 +276,7 @@ def read_deepmimic_joints(
     joint_map: JointMap | dict[str, Any] | str | os.PathLike[str] | None = None,
     scale: float | None = None,
     text: str | None = None,
+    up_axis: str = "auto",
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Import a DeepMimic motion file as the 22 SMPL joints in metres at 20 fps.
 
@@ -257,6 +286,8 @@ def read_deepmimic_joints(
             rules use the names in `JOINT_NAMES`.
         scale: metres per file unit (default 1: DeepMimic is in metres).
         text: the file's contents, if already read (e.g. from an archive).
+        up_axis: ``"auto"`` (DeepMimic is Y up; detected from the rest pose) or an axis to
+            force (see `momo.io.up_axis`).
 
     Returns:
         ``(joints, info)``: float32 ``[T, 22, 3]`` (Y up, facing +Z at rest) and a description.
@@ -277,8 +308,11 @@ def read_deepmimic_joints(
     frames, loop = parse_deepmimic(text, source)
     jmap = DEEPMIMIC if joint_map is None else load_joint_map(joint_map)
     duration = float(frames[:-1, 0].sum())
+    skel = pose_deepmimic(frames, FPS, source)
+    rest = rest_pose(JOINT_NAMES, PARENTS, OFFSETS)
+    axis, how = source_up_axis(skel, jmap, up_axis, rest, source)
     return import_skeleton(
-        pose_deepmimic(frames, FPS, source),
+        turn_y_up(skel, axis),
         jmap,
         scale,
         format_name="deepmimic",
@@ -288,5 +322,7 @@ def read_deepmimic_joints(
             "source_fps": (len(frames) - 1) / duration if duration > 0 else None,
             "source_frames": int(len(frames)),
             "loop": loop,
+            "up_axis": axis,
+            "up_axis_source": how,
         },
     )

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import io
+import math
 import os
 import pickle
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from momo.errors import MotionFormatError
+from momo.io.budget import MAX_ARRAY_BYTES
 from momo.motion.representation import FEATURE_DIM, NUM_JOINTS
 from momo.utils.files import atomic_output
 
@@ -71,10 +73,13 @@ def read_npy(path: str | os.PathLike[str]) -> Any:
             shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
         else:
             shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
-    except ValueError as err:
+    except Exception as err:  # noqa: BLE001 - a damaged header fails in many ways (tokenize, ...)
+        reason = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
         raise MotionFormatError(
-            f"{p}: not a .npy file ({err}); save arrays with numpy.save"
+            f"{p}: not a .npy file or its header is damaged ({reason}); save arrays with numpy.save"
         ) from None
+    if not dtype.hasobject:
+        _check_declared_size(shape, dtype, len(data) - stream.tell(), str(p))
     if dtype.hasobject:
         try:
             obj = _SafeUnpickler(stream).load()
@@ -92,14 +97,38 @@ def read_npy(path: str | os.PathLike[str]) -> Any:
         raise MotionFormatError(f"{p}: the .npy file is damaged or truncated ({err})") from None
 
 
+def _check_declared_size(
+    shape: tuple[int, ...], dtype: np.dtype, available: int, source: str
+) -> None:
+    """Raise before loading if a header declares more data than the file holds or momo reads."""
+    needed = math.prod(int(n) for n in shape) * dtype.itemsize
+    if needed > MAX_ARRAY_BYTES:
+        raise MotionFormatError(
+            f"{source}: the header declares an array of shape {list(shape)} ({needed:.3g} bytes), "
+            f"more than the {MAX_ARRAY_BYTES} bytes momo reads; the file is damaged or not a motion"
+        )
+    if needed > available:
+        raise MotionFormatError(
+            f"{source}: the .npy file is damaged or truncated (its header declares shape "
+            f"{list(shape)}, {needed} bytes of data, but {available} follow)"
+        )
+
+
+#: dtype kinds a motion array may have: signed and unsigned integers, floats.
+_NUMERIC_KINDS = "iuf"
+
+
 def classify_array(array: np.ndarray, source: str) -> str:
     """``"features"`` for ``[T, 263]``, ``"joints"`` for ``[T, 22, 3]``.
 
     Raises:
         MotionFormatError: for any other shape, non-numeric or non-finite data, or no frames.
     """
-    if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
-        raise MotionFormatError(f"{source}: the array holds {array.dtype} values, not numbers")
+    if array.dtype.kind not in _NUMERIC_KINDS:
+        raise MotionFormatError(
+            f"{source}: the array holds {array.dtype} values, which are not numbers; save positions "
+            "or features as a float array"
+        )
     if array.ndim == 2 and array.shape[1] == FEATURE_DIM:
         kind = "features"
     elif array.ndim == 3 and array.shape[1:] == (NUM_JOINTS, 3):
@@ -119,6 +148,53 @@ def classify_array(array: np.ndarray, source: str) -> str:
     if not np.isfinite(array).all():
         raise MotionFormatError(f"{source}: the array contains NaN or Inf; clean it first")
     return kind
+
+
+#: Statures (metres) a joints array may show; far outside them it is in other units.
+JOINTS_HEIGHT_RANGE: tuple[float, float] = (0.3, 3.5)
+#: Largest magnitude of a raw HumanML3D feature value (positions and velocities in metres,
+#: rotations in [-1, 1]; real data stay under 10).
+MAX_FEATURE_MAGNITUDE = 1e4
+
+
+def check_joints_scale(joints: np.ndarray, source: str) -> None:
+    """Raise unless joint positions ``[T, 22, 3]`` show a human in metres.
+
+    The stature (`momo.io.joint_maps.standing_height`, from the legs) must be within
+    `JOINTS_HEIGHT_RANGE`; the message suggests the unit the array seems to be in.
+    """
+    from momo.io.joint_maps import standing_height
+
+    height = standing_height(joints)
+    lo, hi = JOINTS_HEIGHT_RANGE
+    if lo <= height <= hi:
+        return
+    hint = "check that it holds the 22 SMPL joints in metres"
+    for unit, factor in (("centimetres", 100.0), ("millimetres", 1000.0), ("inches", 39.37)):
+        if lo <= height / factor <= hi:
+            hint = f"it looks like {unit}: divide the array by {factor:g}"
+            break
+    raise MotionFormatError(
+        f"{source}: the joints show a person {height:.3g} m tall; joint positions must be in "
+        f"metres ({lo:g} to {hi:g} m tall): {hint}"
+    )
+
+
+def check_feature_values(features: np.ndarray, source: str) -> None:
+    """Raise if raw HumanML3D features cannot be a motion (huge values, or no body at all)."""
+    largest = float(np.max(np.abs(features))) if features.size else 0.0
+    if largest > MAX_FEATURE_MAGNITUDE:
+        raise MotionFormatError(
+            f"{source}: feature values reach {largest:.3g}; raw HumanML3D features stay within "
+            f"{MAX_FEATURE_MAGNITUDE:g} (normalised features must be denormalised with Mean/Std "
+            "first; other data are not features)"
+        )
+    ric = features[:, 4 : 4 + (NUM_JOINTS - 1) * 3]
+    if not np.any(ric):
+        raise MotionFormatError(
+            f"{source}: the features hold no body (every joint position is zero); this is not a "
+            "motion"
+        )
 
 
 def read_results_npy(
@@ -142,7 +218,15 @@ def read_results_npy(
             f"{source}: a dict without 'motion'; expected the reference's results.npy "
             "(motion [N, 22, 3, T], text, lengths)"
         )
-    motion = np.asarray(obj["motion"])
+    try:
+        motion = np.asarray(obj["motion"])
+    except (ValueError, TypeError):
+        motion = np.empty(0, dtype=object)  # ragged nested lists
+    if motion.dtype.kind not in _NUMERIC_KINDS:
+        raise MotionFormatError(
+            f"{source}: 'motion' is not an array of numbers ({motion.dtype}); expected float "
+            f"[N, {NUM_JOINTS}, 3, T] as the reference's results.npy holds"
+        )
     if motion.ndim != 4 or motion.shape[1:3] != (NUM_JOINTS, 3):
         raise MotionFormatError(
             f"{source}: 'motion' has shape {list(motion.shape)}; expected [N, {NUM_JOINTS}, 3, T]"
@@ -163,8 +247,17 @@ def read_results_npy(
     lengths = obj.get("lengths")
     length = motion.shape[3]
     if lengths is not None:
-        lengths = np.asarray(lengths).reshape(-1)
+        try:
+            lengths = np.asarray(lengths, dtype=np.float64).reshape(-1)
+        except (ValueError, TypeError):
+            raise MotionFormatError(
+                f"{source}: 'lengths' must be N frame counts (integers)"
+            ) from None
         if len(lengths) == count:
+            if not (np.isfinite(lengths[sample]) and lengths[sample] == int(lengths[sample])):
+                raise MotionFormatError(
+                    f"{source}: 'lengths' holds {lengths[sample]}, not a frame count"
+                )
             length = int(min(max(lengths[sample], 0), motion.shape[3]))
     joints = np.transpose(motion[sample, :, :, :length], (2, 0, 1)).astype(np.float32)
     if joints.shape[0] < 1:

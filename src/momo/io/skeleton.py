@@ -56,6 +56,19 @@ class PosedSkeleton:
         """Number of frames T."""
         return int(self.positions.shape[0])
 
+    def turned(self, matrix: np.ndarray) -> PosedSkeleton:
+        """The same poses seen in axes turned by a rotation ``matrix`` ``[3, 3]`` (world frame)."""
+        matrix = np.asarray(matrix, dtype=np.float64)
+        return PosedSkeleton(
+            names=self.names,
+            parents=self.parents,
+            positions=self.positions @ matrix.T,
+            rotations=matrix @ self.rotations,
+            rest_offsets=self.rest_offsets,
+            end_sites=self.end_sites,
+            fps=self.fps,
+        )
+
     def local_point(self, joint: int, offset: np.ndarray) -> np.ndarray:
         """Positions ``[T, 3]`` of a point fixed in a joint's local frame at ``offset`` ``[3]``."""
         return self.positions[:, joint] + self.rotations[:, joint] @ np.asarray(offset, float)
@@ -72,6 +85,35 @@ class PosedSkeleton:
             vector += self.rest_offsets[node]
             node = self.parents[node]
         return vector
+
+
+def rest_pose(
+    names: tuple[str, ...],
+    parents: tuple[int, ...],
+    offsets: np.ndarray,
+    end_sites: dict[int, np.ndarray] | None = None,
+) -> PosedSkeleton:
+    """The one-frame pose with every local rotation zero (a skeleton's rest pose).
+
+    Args:
+        names: joint names.
+        parents: parent of each joint (-1 for a root); parents precede children.
+        offsets: ``[J, 3]`` each joint's offset from its parent (a root's is its position).
+        end_sites: joint id -> local End Site offset ``[3]``.
+    """
+    offsets = np.asarray(offsets, dtype=np.float64)
+    quats = np.zeros((1, len(names), 4))
+    quats[..., 3] = 1.0
+    positions, rotations = forward_kinematics(parents, quats, offsets[None])
+    return PosedSkeleton(
+        names=tuple(names),
+        parents=tuple(parents),
+        positions=positions,
+        rotations=rotations,
+        rest_offsets=offsets,
+        end_sites=dict(end_sites or {}),
+        fps=1.0,
+    )
 
 
 def quat_multiply(a: np.ndarray, b: np.ndarray) -> np.ndarray:
