@@ -84,11 +84,15 @@ def time_warped_pair(motion: Motion, *, strength: float = 0.3, stretch: float = 
     """
     from momo.motion.kinematics import joints_to_features
 
-    joints = np.asarray(motion.joints(), dtype=np.float64)  # [T, 22, 3]
+    joints = np.asarray(motion.joints(), dtype=np.float64)  # [T, 22, 3]; frame i = feature i
+    if joints.shape[0] < 2:
+        raise TransferError("a time warp needs a motion of at least 2 frames")
+    # joints_to_features turns J joint frames into J - 1 feature frames (the last one only
+    # gives the velocities of the one before), so the leader gets one more joint frame,
+    # continued at its last velocity; follower feature frame j then shows leader time times[j].
+    joints = np.concatenate([joints, 2 * joints[-1:] - joints[-2:-1]])
     frames = joints.shape[0]
-    follower_frames = max(2, int(round(frames * float(stretch))))
-    # joints_to_features turns J joint frames into J - 1 feature frames; one extra frame keeps
-    # the follower at follower_frames feature frames, with feature frame j at time times[j].
+    follower_frames = max(2, int(round(motion.num_frames * float(stretch))))
     times = warp_times(frames, follower_frames + 1, strength)
     low = np.clip(np.floor(times).astype(np.int64), 0, frames - 1)
     high = np.clip(low + 1, 0, frames - 1)
@@ -196,5 +200,12 @@ def pose_error(
     keep = np.ones(leader.shape[0], dtype=bool)
     if true_match is not None:
         keep = np.asarray(true_match) != NO_MATCH
+    if matches.shape != (leader.shape[0],) or keep.shape != matches.shape:
+        raise TransferError(
+            f"need one match per leader frame ({leader.shape[0]}), got matches "
+            f"{list(matches.shape)}"
+        )
+    if matches.size and (matches.min() < 0 or matches.max() >= follower.shape[0]):
+        raise TransferError(f"matches must be follower frames 0..{follower.shape[0] - 1}")
     distances = np.linalg.norm(leader[keep] - follower[matches[keep]], axis=-1)
     return float(distances.mean())
