@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from momo.analysis.mechanism import LabelledClip
 from momo.errors import MotionFormatError
 from momo.motion.motion import Motion
 from momo.motion.representation import FEATURE_DIM
+
+logger = logging.getLogger(__name__)
 
 
 def _pick(count: int, limit: int | None, seed: int) -> list[int]:
@@ -37,6 +40,7 @@ def clips_from_cache(
     split: str = "test",
     limit: int | None = None,
     seed: int = 0,
+    model_data: str | None = None,
 ) -> list[LabelledClip]:
     """Clips of one split of a training-data cache (see `momo data build`).
 
@@ -45,6 +49,9 @@ def clips_from_cache(
         split: ``"test"`` (held out) or ``"train"``.
         limit: at most this many clips (a seeded choice); None: all.
         seed: seed of the choice of clips and of each clip's caption.
+        model_data: the data fingerprint a model was trained on
+            (``model.config.extra["training_data"]``); a warning is logged when the cache is
+            another one, since its test split may then not be held out for that model.
 
     Raises:
         MotionFormatError: not a cache, or no clip in that split.
@@ -52,6 +59,14 @@ def clips_from_cache(
     from momo.data.cache import DataCache
 
     cache = DataCache.load(path)
+    if model_data is not None and model_data != cache.fingerprint():
+        logger.warning(
+            "the model was trained on data %s, this cache is %s: its %r clips may not be "
+            "held out for this model",
+            model_data,
+            cache.fingerprint(),
+            split,
+        )
     rows = cache.rows(split, mirrored=False)
     if not rows:
         raise MotionFormatError(f"{path}: the cache has no {split!r} clips")
