@@ -26,9 +26,15 @@ DEFAULT_SCORE_PCA_DIM = 16
 
 
 def pca_kmeans(
-    features: Any, n_clusters: int, *, pca_dim: int = DEFAULT_SCORE_PCA_DIM, seed: int = 0
+    features: Any,
+    n_clusters: int,
+    *,
+    pca_dim: int = DEFAULT_SCORE_PCA_DIM,
+    seed: int = 0,
+    n_init: int = 3,
 ) -> np.ndarray:
-    """Cluster rows ``[N, D]``: PCA to ``pca_dim`` components, then K-Means (scikit-learn).
+    """Cluster rows ``[N, D]``: PCA to ``pca_dim`` components, then K-Means (scikit-learn,
+    k-means++ seeding, best of ``n_init`` runs).
 
     Returns:
         ``[N]`` int64 cluster ids (``n_clusters`` is capped at the number of distinct rows).
@@ -45,7 +51,7 @@ def pca_kmeans(
         return np.zeros(x.shape[0], dtype=np.int64)
     components = min(int(pca_dim), x.shape[0], x.shape[1])
     reduced = PCA(n_components=components, random_state=seed).fit_transform(x)
-    kmeans = KMeans(n_clusters=k, n_init=3, random_state=seed)
+    kmeans = KMeans(n_clusters=k, n_init=n_init, random_state=seed)
     return kmeans.fit_predict(reduced).astype(np.int64)
 
 
@@ -68,6 +74,7 @@ def clip_ami(
     *,
     pca_dim: int = DEFAULT_SCORE_PCA_DIM,
     seed: int = 0,
+    n_init: int = 1,
 ) -> dict[str, float | None]:
     """Cluster one motion's frames and score the clusters against several frame labelings.
 
@@ -78,6 +85,7 @@ def clip_ami(
         n_clusters: K-Means clusters.
         pca_dim: principal components kept.
         seed: K-Means seed.
+        n_init: K-Means runs (one by default: a measurement averages over many motions).
 
     Returns:
         name -> AMI or None.
@@ -85,7 +93,7 @@ def clip_ami(
     informative = {name: np.unique(np.asarray(y)).size >= 2 for name, y in labels.items()}
     if not any(informative.values()):
         return dict.fromkeys(labels)
-    clusters = pca_kmeans(features, n_clusters, pca_dim=pca_dim, seed=seed)
+    clusters = pca_kmeans(features, n_clusters, pca_dim=pca_dim, seed=seed, n_init=n_init)
     return {name: ami(y, clusters) if informative[name] else None for name, y in labels.items()}
 
 
