@@ -71,10 +71,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "repeat for several (default: about 0, 10, 30, 50, 70, 90 %% of T)",
     )
     parser.add_argument(
-        "--clusters", type=int, default=None, metavar="K", help="K-Means clusters (default 4)"
+        "--clusters",
+        type=int,
+        default=None,
+        metavar="K",
+        help="K-Means clusters (default 4; with --report: per clip)",
     )
     parser.add_argument(
-        "--pca-dim", type=int, default=None, help="principal components before K-Means (default 8)"
+        "--pca-dim",
+        type=int,
+        default=None,
+        help="principal components before K-Means (default 8; 16 with --report)",
     )
     parser.add_argument(
         "--num-frames",
