@@ -62,7 +62,10 @@ def _clips(count: int = 4, frames: int = 40) -> list[LabelledClip]:
 @pytest.fixture(scope="module")
 def measured():
     model = _phase_and_content_model()
-    config = MechanismConfig(layers=(0,), timesteps=(0,), num_steps=None, batch_size=16)
+    # as many clusters as there are phases (4) and contents (2): the answer is then exact
+    config = MechanismConfig(
+        layers=(0,), timesteps=(0,), num_steps=None, batch_size=16, motif_clusters=2
+    )
     return model, measure_mechanism(model, _clips(), config)
 
 
