@@ -121,3 +121,45 @@ def test_analyze_rejects_bad_requests_in_one_line(
     assert main(_args(model_dir, file_out, LEADER)) == 2
     assert "must be a directory" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def _feature_folder(root: Path) -> Path:
+    """A HumanML3D-style folder: new_joint_vecs/*.npy and texts/*.txt."""
+    from analysis.walkers import walker_features
+
+    (root / "new_joint_vecs").mkdir(parents=True)
+    (root / "texts").mkdir()
+    for i in range(3):
+        np.save(root / "new_joint_vecs" / f"{i:06d}.npy", walker_features(30 + 5 * i, seed=i))
+        (root / "texts" / f"{i:06d}.txt").write_text("a person walks#a/DET#0.0#0.0\n")
+    return root
+
+
+def test_analyze_report_measures_a_folder_of_features(
+    model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _feature_folder(tmp_path / "data")
+    out = tmp_path / "report"
+    args = ["analyze", "--report", "--data", str(data), "--out", str(out), "--model",
+            str(model_dir), "--layer", "1", "--timestep", "0", "--timestep", "7",
+            "--num-steps", "0", "--clips", "3"]  # fmt: skip
+    assert main(args) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "mechanism.json", "mechanism.md", "mechanism_heatmaps.png"
+    ]  # fmt: skip
+    report = json.loads((out / "mechanism.json").read_text())
+    assert report["layers"] == [1] and report["timesteps"] == [0, 7]
+    assert report["counts"]["clips"] == 3 and report["data"] == "data"
+    # no content/style labels in a feature folder: the motif scores are unknown, not zero
+    assert report["pooled_ami"]["key"]["content"] == [[None, None]]
+    assert len(report["correspondence"]["mirror"]["accuracy"][0]) == 2
+
+    capsys.readouterr()
+    assert main(args) == 2  # outputs exist
+    assert "already exists" in capsys.readouterr().err
+    assert main([*args[:1], "--leader", LEADER, *args[1:], "--overwrite"]) == 2
+    assert "drop --leader" in capsys.readouterr().err
+    assert main(["analyze", "--report", "--out", str(out)]) == 2
+    assert "needs --data" in capsys.readouterr().err
+    assert main(["analyze", "--leader", LEADER, "--out", str(out)]) == 2
+    assert "both --leader and --follower" in capsys.readouterr().err

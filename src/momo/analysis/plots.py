@@ -181,3 +181,82 @@ def plot_correspondence(
     if title:
         axes.set_title(title, fontsize="medium")
     return _save(figure, path, overwrite)
+
+
+def plot_score_grids(
+    panels: Mapping[str, Any],
+    path: str | os.PathLike[str],
+    *,
+    rows: Any,
+    columns: Any,
+    row_label: str = "layer",
+    column_label: str = "timestep",
+    ncols: int = 3,
+    value_range: tuple[float, float] | None = None,
+    title: str | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Draw several ``[rows, columns]`` score grids as annotated heat maps, one panel each.
+
+    Args:
+        panels: panel title -> ``[R, C]`` scores (NaN cells are left blank).
+        path: output ``.png``.
+        rows, columns: tick labels of the two axes (e.g. layers and timesteps).
+        row_label, column_label: axis names.
+        ncols: panels per row of the figure.
+        value_range: shared colour range (default: each panel's own).
+        title: figure title.
+        overwrite: replace an existing file.
+
+    Returns:
+        The path written.
+
+    Raises:
+        ValueError: no panels, a grid of the wrong shape, or a non-.png path.
+        OutputExistsError: the file exists and ``overwrite`` is False.
+    """
+    path = _png_path(path, overwrite)
+    rows, columns = list(rows), list(columns)
+    grids = {name: np.asarray(grid, dtype=np.float64) for name, grid in panels.items()}
+    if not grids:
+        raise ValueError("plot_score_grids needs at least one panel")
+    for name, grid in grids.items():
+        if grid.shape != (len(rows), len(columns)):
+            raise ValueError(
+                f"panel {name!r} is {grid.shape}, expected {(len(rows), len(columns))}"
+            )
+    from matplotlib import colormaps
+
+    ncols = max(1, min(int(ncols), len(grids)))
+    nrows = -(-len(grids) // ncols)
+    cell_w, cell_h = 0.42, 0.3
+    width = ncols * (1.6 + cell_w * len(columns))
+    height = nrows * (1.0 + cell_h * len(rows)) + (0.3 if title else 0.0)
+    figure = _new_figure(width, height)
+    cmap = colormaps["viridis"].with_extremes(bad="white")
+    for index, (name, grid) in enumerate(grids.items()):
+        axes = figure.add_subplot(nrows, ncols, index + 1)
+        low, high = value_range or (np.nanmin(grid), np.nanmax(grid))
+        axes.imshow(
+            np.ma.masked_invalid(grid),
+            cmap=cmap,
+            vmin=low,
+            vmax=high,
+            aspect="auto",
+            origin="lower",
+        )
+        for (i, j), value in np.ndenumerate(grid):
+            if np.isfinite(value):
+                bright = high > low and (value - low) / (high - low) > 0.6
+                axes.text(
+                    j, i, f"{value:.2f}", ha="center", va="center", fontsize=6,
+                    color="black" if bright else "white",
+                )  # fmt: skip
+        axes.set_xticks(range(len(columns)), [str(c) for c in columns], fontsize=7)
+        axes.set_yticks(range(len(rows)), [str(r) for r in rows], fontsize=7)
+        axes.set_xlabel(column_label, fontsize=7)
+        axes.set_ylabel(row_label, fontsize=7)
+        axes.set_title(name, fontsize=8)
+    if title:
+        figure.suptitle(title, fontsize=9)
+    return _save(figure, path, overwrite)
