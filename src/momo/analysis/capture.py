@@ -1,6 +1,6 @@
 """Per-frame self-attention queries, keys and values of one motion along its diffusion path.
 
-MoMo's analysis (MOMO_SPEC.md §6) looks at the self-attention features of a leader and a
+MoMo's attention analysis looks at the self-attention features of a leader and a
 follower at a given layer and timestep: clustered queries group the periodic sub-motions of the
 outline, clustered keys group motifs, and ``q_leader . k_follower`` matches frames. This module
 records those features with the model's own `CaptureProcessor`, installed on the chosen layers

@@ -1,6 +1,6 @@
 """Chance-corrected agreement between K-Means clusters of attention features and frame labels.
 
-The paper clusters per-frame features with PCA then K-Means (MOMO_SPEC.md §6). Here the
+The paper's attention analysis clusters per-frame features with PCA then K-Means. Here the
 clusters are scored against known labels with scikit-learn's adjusted mutual information
 (AMI: 0 for clusters unrelated to the labels, 1 for a perfect match, the same chance level for
 every number of clusters):

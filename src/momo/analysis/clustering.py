@@ -1,6 +1,6 @@
 """Cluster the frames of a motion by their attention features: PCA, then K-Means.
 
-The paper's analysis (MOMO_SPEC.md §6): clustering the per-frame *queries* of a layer groups
+The paper's attention analysis: clustering the per-frame *queries* of a layer groups
 periodic sub-motions (the outline: each step of a walk falls in the same cluster), clustering the
 *keys* groups motifs (standing, walking, turning). PCA is an SVD of the centred features;
 K-Means is `scipy.cluster.vq.kmeans2` with k-means++ seeding from a seeded NumPy generator,

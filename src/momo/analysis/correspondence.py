@@ -1,8 +1,9 @@
 """Semantic correspondences between leader and follower frames through attention scores.
 
 In a transfer layer, an output frame attends with the leader's query to the follower's keys
-(MOMO_SPEC.md §5), so the follower frame with the largest ``q_leader . k_follower`` score is the
-one the leader frame draws on most: its semantic correspondent (§6; up-moves match up-moves).
+(MoMo's mixed attention), so the follower frame with the largest ``q_leader . k_follower``
+score is the one the leader frame draws on most: its semantic correspondent (the paper's
+attention analysis; up-moves match up-moves).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Measure MoMo's mechanism over many real motions: outline vs motif, and correspondences.
 
-The paper (MOMO_SPEC.md §6) shows two things as pictures: K-Means clusters of per-frame
+The paper's attention analysis shows two things as pictures: K-Means clusters of per-frame
 self-attention *queries* follow the outline (periodic sub-motions, timing) while clusters of
 *keys* follow motifs (what kind of movement, in which style); and the follower frame with the
 largest ``q_leader . k_follower`` score is the leader frame's semantic counterpart.

@@ -24,7 +24,7 @@ JSON_NAME = "mechanism.json"
 MARKDOWN_NAME = "mechanism.md"
 HEATMAP_NAME = "mechanism_heatmaps.png"
 
-#: The cells MoMo's transfer mixes by default (MOMO_SPEC.md §5): every layer but the first, at
+#: The cells MoMo's transfer mixes by default: every layer but the first, at
 #: timesteps from 10 % to 90 % of T.
 TRANSFER_FIRST_LAYER = 1
 TRANSFER_TIMESTEP_SHARES = (0.1, 0.9)

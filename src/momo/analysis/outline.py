@@ -1,6 +1,6 @@
 """Per-frame outline labels of a motion: gait phase from the foot contacts, root-motion phase.
 
-The outline of a motion (MOMO_SPEC.md §6) is its timing: which foot is down, where in its
+The outline of a motion (the paper's term) is its timing: which foot is down, where in its
 periodic cycle the body is. Two labels are read from the raw 263-d features:
 
 - `gait_phase`: flight / left support / right support / double support from the four

@@ -7,8 +7,8 @@
 - `nn_softmax`: the same distances, but each output frame is the softmax-weighted blend of all
   follower frames (weights ``softmax(-d^2 / temperature)``), a soft nearest neighbour.
 - `nn_latent`: the follower frame with the highest leader-query x follower-key score in one
-  self-attention layer at one timestep of the model (hard attention; MOMO_SPEC §6), read while
-  DDIM-inverting both motions.
+  self-attention layer at one timestep of the model (hard attention, as in the paper's
+  analysis), read while DDIM-inverting both motions.
 
 - ``inpainting``: MDM inpainting, the leader's root and lower body kept and the rest generated
   with the follower's caption (`momo.evaluation.inpainting`).

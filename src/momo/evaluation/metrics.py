@@ -1,4 +1,4 @@
-"""MoMo's auxiliary transfer metrics (MOMO_SPEC §7), as pure functions on arrays.
+"""MoMo's auxiliary transfer metrics (the paper's evaluation), as pure functions on arrays.
 
 Every function takes raw (un-normalised) HumanML3D features ``[T, 263]`` or joint positions
 ``[T, 22, 3]`` as NumPy arrays and needs no learned evaluator. Comparisons between two motions
@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-# Feature slices (MOMO_SPEC §2); kept local so this module stays importable on its own.
+# Feature slices of the HumanML3D representation; kept local so this module stays importable
+# on its own.
 _RIC = slice(4, 67)
 _ROT6D = slice(67, 193)
 _FOOT_CONTACT = slice(259, 263)
