@@ -65,6 +65,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         default="grouped",
         help="Std per feature group as HumanML3D (default) or per channel",
     )
+    build.add_argument(
+        "--text-encoder",
+        default="minilm",
+        metavar="NAME",
+        help="encoder of the cached caption embeddings: minilm (default, bundled), distilbert, "
+        "clip or distilbert+clip (the one of the model to train or fine-tune)",
+    )
     build.add_argument("--overwrite", action="store_true", help="replace an existing cache")
     build.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     build.set_defaults(func=run_build)
@@ -135,6 +142,7 @@ def run_build(args: argparse.Namespace) -> int:
             workers=args.workers,
             limit=args.limit,
             statistics=args.statistics,
+            text_encoder=args.text_encoder,
         )
         cache = build_cache(config, progress=not args.no_progress)
     cache.save(path, overwrite=args.overwrite)
@@ -179,6 +187,7 @@ def _build_from_folder(args: argparse.Namespace) -> DataCache:
         seed=args.seed,
         workers=args.workers,
         statistics=args.statistics,
+        text_encoder=args.text_encoder,
     )
     return build_folder_cache(config, progress=not args.no_progress)
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from momo.errors import MomoError
+
+if TYPE_CHECKING:
+    from momo.models.bundle import MotionDiffusionModel
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +33,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "new run, a resumed run reads <out>/config.json",
     )
     parser.add_argument("--out", required=True, metavar="DIR", help="run directory")
+    parser.add_argument(
+        "--init",
+        metavar="MODEL",
+        help="fine-tune: start from this model ('default', a run's model/ directory or an "
+        "official model*.pt) with its architecture and Mean/Std; --config then only gives "
+        "the training settings (all weights are trained)",
+    )
+    parser.add_argument(
+        "--normalization",
+        metavar="DIR",
+        help="Mean.npy and Std.npy of the --init model (required for official checkpoints)",
+    )
     parser.add_argument("--resume", action="store_true", help="continue the run in --out")
     parser.add_argument("--cache", metavar="FILE", help="training-data cache (default: momo's)")
     parser.add_argument("--steps", type=int, help="total optimiser steps (overrides the config)")
@@ -66,13 +82,27 @@ def run(args: argparse.Namespace) -> int:
     from momo.data.cache import DataCache, default_cache_path
     from momo.data.dataset import TrainingSet
     from momo.training.config import RunConfig
+    from momo.training.finetune import (
+        check_cache_fits,
+        finetune_config,
+        restore_statistics,
+        start_from,
+    )
     from momo.training.loop import CONFIG_FILE, Trainer
 
     out = Path(args.out)
     resume = args.resume or args.export_only
+    if resume and args.init:
+        raise MomoError("--init starts a new run; a resumed run continues from its checkpoint")
+    if args.normalization and not args.init:
+        raise MomoError("--normalization gives the statistics of an --init model")
+    initial = _initial_model(args) if args.init else None
     if resume:
         saved = out / CONFIG_FILE
         config = RunConfig.from_file(args.config or saved)
+    elif initial is not None:
+        config = RunConfig.from_file(args.config) if args.config else RunConfig()
+        config = finetune_config(config, initial)
     else:
         if not args.config:
             raise MomoError("a new run needs --config (e.g. configs/default_model.json)")
@@ -102,7 +132,14 @@ def run(args: argparse.Namespace) -> int:
         stride=tcfg.window_stride,
         mirror=tcfg.mirror,
     )
+    if initial is not None:
+        check_cache_fits(cache, initial)
     trainer = Trainer(config, data, out, resume=resume)
+    if initial is not None:
+        start_from(trainer, initial, args.init)
+        print(f"Starting from {args.init} with its Mean/Std (all weights are trained).")
+    elif resume and restore_statistics(trainer):
+        logger.info("using the Mean/Std of the model the run started from")
     if args.export_only:
         path = trainer.export(overwrite=True)
         print(f"Exported the EMA weights of step {trainer.step} to {path}.")
@@ -127,3 +164,10 @@ def run(args: argparse.Namespace) -> int:
         summary += f" Continue with: momo train --out {out} --resume"
     print(summary)
     return 0
+
+
+def _initial_model(args: argparse.Namespace) -> MotionDiffusionModel:
+    """The ``--init`` model, loaded with `momo.load_model` on the CPU."""
+    import momo
+
+    return momo.load_model(args.init, normalization=args.normalization)

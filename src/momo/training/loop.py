@@ -556,7 +556,8 @@ class Trainer:
         parts = {
             "denoiser": self.ema.module,
             "config": replace(model_config, extra={**model_config.extra, **extra}),
-            "normalizer": Normalizer(data.mean, data.std),
+            # The statistics the run normalised with (a fine-tuning run keeps its model's).
+            "normalizer": Normalizer(self.mean.cpu().numpy(), self.std.cpu().numpy()),
         }
         return save_pretrained(parts, directory, overwrite=overwrite)
 

@@ -1,0 +1,100 @@
+"""Fine-tuning: start a training run from an existing model instead of random weights.
+
+``momo train --init MODEL`` loads MODEL with `momo.load_model` (the bundled ``default``, a model
+exported by a run, or an official checkpoint with ``--normalization``), takes its architecture,
+diffusion and text encoder as the run's model config, copies its weights into the trained
+network and its EMA, and keeps *its* Mean/Std: the network was trained on features normalised
+by them, so the fine-tuning data is normalised the same way (the new cache's own statistics would
+shift every input). The statistics are written into the run directory (``init/``) so a resumed
+run and the exported model use them too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from momo.errors import MomoError
+from momo.utils.files import atomic_output
+
+if TYPE_CHECKING:
+    from momo.data.cache import DataCache
+    from momo.models.bundle import MotionDiffusionModel
+    from momo.training.config import RunConfig
+    from momo.training.loop import Trainer
+
+#: Folder of a run directory holding the initial model's statistics and provenance.
+INIT_DIR = "init"
+
+
+def finetune_config(config: RunConfig, model: MotionDiffusionModel) -> RunConfig:
+    """``config`` with its model section replaced by ``model``'s (training settings kept)."""
+    return dataclasses.replace(config, model=dataclasses.replace(model.config, extra={}))
+
+
+def check_cache_fits(cache: DataCache, model: MotionDiffusionModel) -> None:
+    """Refuse a cache whose text embeddings come from another encoder than the model's.
+
+    Raises:
+        MomoError: the encoders differ (the message says how to rebuild the cache).
+    """
+    if cache.text_encoder != model.config.text_encoder:
+        raise MomoError(
+            f"the data cache holds {cache.text_encoder!r} text embeddings but the model was "
+            f"trained with {model.config.text_encoder!r}; rebuild the cache with "
+            f"`momo data build --text-encoder {model.config.text_encoder}`"
+        )
+
+
+def start_from(trainer: Trainer, model: MotionDiffusionModel, source: str) -> None:
+    """Copy ``model``'s weights and statistics into a new run and record them in its directory.
+
+    Args:
+        trainer: a trainer at step 0, built with :func:`finetune_config`'s config.
+        model: the initial model.
+        source: how the model was named (recorded in ``init/init.json``).
+
+    Raises:
+        MomoError: the trainer has already trained, or the architectures differ.
+    """
+    if trainer.step != 0:
+        raise MomoError("a run can start from a model only before its first step")
+    state = {k: v.detach().clone() for k, v in model.denoiser.state_dict().items()}
+    try:
+        trainer.denoiser.load_state_dict(state)
+        trainer.ema.module.load_state_dict(state)
+    except RuntimeError as error:
+        raise MomoError(f"the model {source} does not fit the run's network: {error}") from error
+    mean = np.asarray(model.normalizer.mean, dtype=np.float32)
+    std = np.asarray(model.normalizer.std, dtype=np.float32)
+    directory = trainer.run_dir / INIT_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, array in (("Mean.npy", mean), ("Std.npy", std)):
+        with atomic_output(directory / name, overwrite=True) as tmp, open(tmp, "wb") as handle:
+            np.save(handle, array)
+    provenance = {"model": source, "extra": model.config.extra}
+    with atomic_output(directory / "init.json", overwrite=True) as tmp:
+        Path(tmp).write_text(json.dumps(provenance, indent=2, default=str), encoding="utf-8")
+    use_statistics(trainer, mean, std)
+
+
+def restore_statistics(trainer: Trainer) -> bool:
+    """Use the statistics a fine-tuning run recorded (a resumed run); False for other runs."""
+    directory = trainer.run_dir / INIT_DIR
+    if not (directory / "Mean.npy").is_file():
+        return False
+    use_statistics(trainer, np.load(directory / "Mean.npy"), np.load(directory / "Std.npy"))
+    return True
+
+
+def use_statistics(trainer: Trainer, mean: np.ndarray, std: np.ndarray) -> None:
+    """Normalise the trainer's batches (and its export) with ``mean`` / ``std`` [263]."""
+    if mean.shape != trainer.mean.shape or std.shape != trainer.std.shape:
+        raise MomoError(f"statistics of shape {mean.shape} do not fit {tuple(trainer.mean.shape)}")
+    trainer.mean = torch.tensor(np.array(mean, dtype=np.float32), device=trainer.device)
+    trainer.std = torch.tensor(np.array(std, dtype=np.float32), device=trainer.device)
