@@ -13,8 +13,15 @@ import momo
 from momo.cli.main import main
 from momo.data.dataset import TrainingSet
 from momo.data.synthetic import synthetic_cache
+from momo.errors import MomoError
 from momo.training.config import RunConfig
-from momo.training.finetune import INIT_DIR, finetune_config, start_from
+from momo.training.finetune import (
+    INIT_DIR,
+    finetune_config,
+    model_statistics,
+    start_from,
+    with_statistics,
+)
 from momo.training.loop import Trainer
 
 TINY_384 = {
@@ -72,15 +79,16 @@ def test_start_from_copies_weights_and_keeps_the_model_statistics(
     base: Path, tmp_path: Path
 ) -> None:
     model = momo.load_model(base)
-    other = TrainingSet(
-        synthetic_cache(
-            num_clips=6, min_frames=45, max_frames=60, token_dim=384, pooled_dim=384, seed=5
-        ),
-        max_frames=48,
+    cache = synthetic_cache(
+        num_clips=6, min_frames=45, max_frames=60, token_dim=384, pooled_dim=384, seed=5
     )
-    assert not np.allclose(other.cache.mean, model.normalizer.mean)
+    assert not np.allclose(cache.mean, model.normalizer.mean)
     config = finetune_config(RunConfig.from_dict({"training": TINY_384["training"]}), model)
     assert config.model.denoiser == model.config.denoiser
+    unnormalised = Trainer(config, TrainingSet(cache, max_frames=48), tmp_path / "no")
+    with pytest.raises(MomoError, match="statistics"):
+        start_from(unnormalised, model, str(base))
+    other = TrainingSet(with_statistics(cache, *model_statistics(model)), max_frames=48)
     trainer = Trainer(config, other, tmp_path / "ft")
     start_from(trainer, model, str(base))
     for name, value in _state(model.denoiser).items():

@@ -85,8 +85,10 @@ def run(args: argparse.Namespace) -> int:
     from momo.training.finetune import (
         check_cache_fits,
         finetune_config,
-        restore_statistics,
+        model_statistics,
+        recorded_statistics,
         start_from,
+        with_statistics,
     )
     from momo.training.loop import CONFIG_FILE, Trainer
 
@@ -125,6 +127,11 @@ def run(args: argparse.Namespace) -> int:
     if tcfg.num_threads:
         torch.set_num_threads(tcfg.num_threads)
     cache = DataCache.load(Path(args.cache).expanduser() if args.cache else default_cache_path())
+    if initial is not None:
+        check_cache_fits(cache, initial)
+        cache = with_statistics(cache, *model_statistics(initial))
+    elif resume and (recorded := recorded_statistics(out)) is not None:
+        cache = with_statistics(cache, *recorded)  # a fine-tuning run keeps its model's
     data = TrainingSet(
         cache,
         min_frames=tcfg.min_frames,
@@ -132,14 +139,10 @@ def run(args: argparse.Namespace) -> int:
         stride=tcfg.window_stride,
         mirror=tcfg.mirror,
     )
-    if initial is not None:
-        check_cache_fits(cache, initial)
     trainer = Trainer(config, data, out, resume=resume)
     if initial is not None:
         start_from(trainer, initial, args.init)
         print(f"Starting from {args.init} with its Mean/Std (all weights are trained).")
-    elif resume and restore_statistics(trainer):
-        logger.info("using the Mean/Std of the model the run started from")
     if args.export_only:
         path = trainer.export(overwrite=True)
         print(f"Exported the EMA weights of step {trainer.step} to {path}.")

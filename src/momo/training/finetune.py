@@ -5,8 +5,8 @@ exported by a run, or an official checkpoint with ``--normalization``), takes it
 diffusion and text encoder as the run's model config, copies its weights into the trained
 network and its EMA, and keeps *its* Mean/Std: the network was trained on features normalised
 by them, so the fine-tuning data is normalised the same way (the new cache's own statistics would
-shift every input). The statistics are written into the run directory (``init/``) so a resumed
-run and the exported model use them too.
+shift every input; :func:`with_statistics`). The statistics are written into the run directory
+(``init/``) so a resumed run normalises with them too; the exported model carries them.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from momo.errors import MomoError
 from momo.utils.files import atomic_output
@@ -51,8 +50,26 @@ def check_cache_fits(cache: DataCache, model: MotionDiffusionModel) -> None:
         )
 
 
+def with_statistics(cache: DataCache, mean: np.ndarray, std: np.ndarray) -> DataCache:
+    """``cache`` normalised with other statistics (the initial model's) instead of its own."""
+    return dataclasses.replace(
+        cache, mean=np.array(mean, dtype=np.float32), std=np.array(std, dtype=np.float32)
+    )
+
+
+def model_statistics(model: MotionDiffusionModel) -> tuple[np.ndarray, np.ndarray]:
+    """The Mean/Std [263] a model normalises with."""
+    return (
+        np.asarray(model.normalizer.mean, dtype=np.float32),
+        np.asarray(model.normalizer.std, dtype=np.float32),
+    )
+
+
 def start_from(trainer: Trainer, model: MotionDiffusionModel, source: str) -> None:
-    """Copy ``model``'s weights and statistics into a new run and record them in its directory.
+    """Copy ``model``'s weights into a new run and record its statistics in the run directory.
+
+    The trainer's data must already be normalised with the model's statistics
+    (:func:`with_statistics`).
 
     Args:
         trainer: a trainer at step 0, built with :func:`finetune_config`'s config.
@@ -60,18 +77,21 @@ def start_from(trainer: Trainer, model: MotionDiffusionModel, source: str) -> No
         source: how the model was named (recorded in ``init/init.json``).
 
     Raises:
-        MomoError: the trainer has already trained, or the architectures differ.
+        MomoError: the trainer has already trained, the architectures differ, or the data is
+            normalised with other statistics.
     """
     if trainer.step != 0:
         raise MomoError("a run can start from a model only before its first step")
+    mean, std = model_statistics(model)
+    cache = trainer.data.cache
+    if not (np.array_equal(cache.mean, mean) and np.array_equal(cache.std, std)):
+        raise MomoError("normalise the data with the model's statistics first (with_statistics)")
     state = {k: v.detach().clone() for k, v in model.denoiser.state_dict().items()}
     try:
         trainer.denoiser.load_state_dict(state)
         trainer.ema.module.load_state_dict(state)
     except RuntimeError as error:
         raise MomoError(f"the model {source} does not fit the run's network: {error}") from error
-    mean = np.asarray(model.normalizer.mean, dtype=np.float32)
-    std = np.asarray(model.normalizer.std, dtype=np.float32)
     directory = trainer.run_dir / INIT_DIR
     directory.mkdir(parents=True, exist_ok=True)
     for name, array in (("Mean.npy", mean), ("Std.npy", std)):
@@ -80,21 +100,11 @@ def start_from(trainer: Trainer, model: MotionDiffusionModel, source: str) -> No
     provenance = {"model": source, "extra": model.config.extra}
     with atomic_output(directory / "init.json", overwrite=True) as tmp:
         Path(tmp).write_text(json.dumps(provenance, indent=2, default=str), encoding="utf-8")
-    use_statistics(trainer, mean, std)
 
 
-def restore_statistics(trainer: Trainer) -> bool:
-    """Use the statistics a fine-tuning run recorded (a resumed run); False for other runs."""
-    directory = trainer.run_dir / INIT_DIR
+def recorded_statistics(run_dir: str | Path) -> tuple[np.ndarray, np.ndarray] | None:
+    """The statistics a fine-tuning run recorded (for resuming it); None for other runs."""
+    directory = Path(run_dir) / INIT_DIR
     if not (directory / "Mean.npy").is_file():
-        return False
-    use_statistics(trainer, np.load(directory / "Mean.npy"), np.load(directory / "Std.npy"))
-    return True
-
-
-def use_statistics(trainer: Trainer, mean: np.ndarray, std: np.ndarray) -> None:
-    """Normalise the trainer's batches (and its export) with ``mean`` / ``std`` [263]."""
-    if mean.shape != trainer.mean.shape or std.shape != trainer.std.shape:
-        raise MomoError(f"statistics of shape {mean.shape} do not fit {tuple(trainer.mean.shape)}")
-    trainer.mean = torch.tensor(np.array(mean, dtype=np.float32), device=trainer.device)
-    trainer.std = torch.tensor(np.array(std, dtype=np.float32), device=trainer.device)
+        return None
+    return np.load(directory / "Mean.npy"), np.load(directory / "Std.npy")

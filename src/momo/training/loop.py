@@ -556,8 +556,7 @@ class Trainer:
         parts = {
             "denoiser": self.ema.module,
             "config": replace(model_config, extra={**model_config.extra, **extra}),
-            # The statistics the run normalised with (a fine-tuning run keeps its model's).
-            "normalizer": Normalizer(self.mean.cpu().numpy(), self.std.cpu().numpy()),
+            "normalizer": Normalizer(data.mean, data.std),
         }
         return save_pretrained(parts, directory, overwrite=overwrite)
 
