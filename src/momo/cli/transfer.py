@@ -84,6 +84,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="keep the first frames of motion files longer than the model supports (196 for the "
         "official models) instead of stopping with an error",
     )  # fmt: skip
+    parser.add_argument(
+        "--adapter", action="append", default=[], metavar="FILE[:SCALE]",
+        help="a low-rank adapter (.safetensors from `momo train --lora-rank`) to install at "
+        "SCALE (default 1, 0 = off); repeat to combine several",
+    )  # fmt: skip
     parser.add_argument("--no-video", action="store_true", help="skip the two .mp4 files")
     add_overwrite_option(parser)
     parser.set_defaults(func=run)
@@ -127,6 +132,10 @@ def run(args: argparse.Namespace) -> int:
     out_dir = check_result_dir(args.out, layout, overwrite=args.overwrite, render=render)
 
     model = load_model_arg(args)
+    if args.adapter:
+        from momo.models.adapters import load_adapters
+
+        load_adapters(model.denoiser, args.adapter)
     limit = model.max_frames
     leader = _leader_or_follower(args.leader, "leader", args.crop, limit)
     followers = [_leader_or_follower(f, "follower", args.crop, limit) for f in args.follower]
@@ -153,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
         "model": str(args.model),
         "normalization": args.normalization,
         "crop": bool(args.crop),
+        "adapters": list(args.adapter),
     }
     result.save(out_dir, overwrite=args.overwrite, render=render)
     print(metrics_table(result.metrics_records()))
