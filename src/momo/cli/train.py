@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from momo.data.dataset import TrainingSet
     from momo.models.bundle import MotionDiffusionModel
     from momo.training.config import RunConfig
+    from momo.training.loop import Trainer
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
     from momo.data.cache import DataCache, default_cache_path
     from momo.data.dataset import TrainingSet
     from momo.training.config import RunConfig
+    from momo.training.distributed import launched_by_torchrun
     from momo.training.finetune import (
         check_cache_fits,
         finetune_config,
@@ -106,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         start_from,
         with_statistics,
     )
-    from momo.training.loop import CONFIG_FILE, Trainer
+    from momo.training.loop import CONFIG_FILE
 
     out = Path(args.out)
     resume = args.resume or args.export_only
@@ -158,17 +160,20 @@ def run(args: argparse.Namespace) -> int:
     if args.lora_rank is not None or args.lora_alpha is not None:
         if initial is None:
             raise MomoError("--lora-rank trains an adapter for a model: pass --init MODEL")
+        if launched_by_torchrun():
+            raise MomoError("adapters train in one process; run without torchrun")
         return _train_adapter(args, initial, data, config)
-    trainer = Trainer(config, data, out, resume=resume)
+    trainer, main_process = _trainer(args, config, data, resume)
+    say = print if main_process else _quiet
     if initial is not None:
-        start_from(trainer, initial, args.init)
-        print(f"Starting from {args.init} with its Mean/Std (all weights are trained).")
+        start_from(trainer, initial, args.init, write=main_process)
+        say(f"Starting from {args.init} with its Mean/Std (all weights are trained).")
     if args.export_only:
         path = trainer.export(overwrite=True)
         print(f"Exported the EMA weights of step {trainer.step} to {path}.")
         return 0
     params = sum(p.numel() for p in trainer.denoiser.parameters())
-    print(
+    say(
         f"Training {params / 1e6:.2f}M parameters on {data.num_clips} clips "
         f"({len(data)} windows) from step {trainer.step} to {tcfg.steps}, batch {tcfg.batch_size}, "
         f"{torch.get_num_threads()} threads."
@@ -185,8 +190,36 @@ def run(args: argparse.Namespace) -> int:
         summary += f" EMA weights exported to {path}."
     else:
         summary += f" Continue with: momo train --out {out} --resume"
-    print(summary)
+    say(summary)
+    if launched_by_torchrun():
+        from momo.training.distributed import finish
+
+        finish(result)
     return 0
+
+
+def _quiet(*_: object) -> None:
+    """Print nothing (ranks other than 0 of a distributed run)."""
+
+
+def _trainer(
+    args: argparse.Namespace, config: RunConfig, data: TrainingSet, resume: bool
+) -> tuple[Trainer, bool]:
+    """A `Trainer`, or under torchrun a `DistributedTrainer`; and whether this is rank 0."""
+    from momo.training.distributed import (
+        DistributedTrainer,
+        init_distributed,
+        launched_by_torchrun,
+    )
+    from momo.training.loop import Trainer
+
+    if not launched_by_torchrun():
+        return Trainer(config, data, args.out, resume=resume), True
+    if args.export_only or args.time_limit is not None:
+        raise MomoError("--export-only and --time-limit are for a single process, not torchrun")
+    context = init_distributed(config.training.device)
+    trainer = DistributedTrainer(config, data, args.out, context=context, resume=resume)
+    return trainer, context.is_main
 
 
 def _initial_model(args: argparse.Namespace) -> MotionDiffusionModel:

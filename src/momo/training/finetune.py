@@ -65,7 +65,9 @@ def model_statistics(model: MotionDiffusionModel) -> tuple[np.ndarray, np.ndarra
     )
 
 
-def start_from(trainer: Trainer, model: MotionDiffusionModel, source: str) -> None:
+def start_from(
+    trainer: Trainer, model: MotionDiffusionModel, source: str, *, write: bool = True
+) -> None:
     """Copy ``model``'s weights into a new run and record its statistics in the run directory.
 
     The trainer's data must already be normalised with the model's statistics
@@ -75,6 +77,8 @@ def start_from(trainer: Trainer, model: MotionDiffusionModel, source: str) -> No
         trainer: a trainer at step 0, built with :func:`finetune_config`'s config.
         model: the initial model.
         source: how the model was named (recorded in ``init/init.json``).
+        write: record the statistics in the run directory (False on the ranks of a distributed
+            run other than 0).
 
     Raises:
         MomoError: the trainer has already trained, the architectures differ, or the data is
@@ -92,6 +96,8 @@ def start_from(trainer: Trainer, model: MotionDiffusionModel, source: str) -> No
         trainer.ema.module.load_state_dict(state)
     except RuntimeError as error:
         raise MomoError(f"the model {source} does not fit the run's network: {error}") from error
+    if not write:
+        return
     directory = trainer.run_dir / INIT_DIR
     directory.mkdir(parents=True, exist_ok=True)
     for name, array in (("Mean.npy", mean), ("Std.npy", std)):
