@@ -96,19 +96,8 @@ def run(args: argparse.Namespace) -> int:
     """Train (or export) and print a one-paragraph summary."""
     import torch
 
-    from momo.data.cache import DataCache, default_cache_path
-    from momo.data.dataset import TrainingSet
-    from momo.training.config import RunConfig
     from momo.training.distributed import launched_by_torchrun
-    from momo.training.finetune import (
-        check_cache_fits,
-        finetune_config,
-        model_statistics,
-        recorded_statistics,
-        start_from,
-        with_statistics,
-    )
-    from momo.training.loop import CONFIG_FILE
+    from momo.training.finetune import start_from
 
     out = Path(args.out)
     resume = args.resume or args.export_only
@@ -116,47 +105,14 @@ def run(args: argparse.Namespace) -> int:
         raise MomoError("--init starts a new run; a resumed run continues from its checkpoint")
     if args.normalization and not args.init:
         raise MomoError("--normalization gives the statistics of an --init model")
-    initial = _initial_model(args) if args.init else None
-    if resume:
-        saved = out / CONFIG_FILE
-        config = RunConfig.from_file(args.config or saved)
-    elif initial is not None:
-        config = RunConfig.from_file(args.config) if args.config else RunConfig()
-        config = finetune_config(config, initial)
-    else:
-        if not args.config:
-            raise MomoError("a new run needs --config (e.g. configs/default_model.json)")
-        config = RunConfig.from_file(args.config)
     if args.seed is not None and resume:
         raise MomoError("--seed applies to a new run only; a resumed run keeps its own seed")
-    config = config.with_training(
-        steps=args.steps,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        seed=args.seed,
-        num_threads=args.num_threads,
-        device=args.device,
-        checkpoint_every=args.checkpoint_every,
-        sample_every=args.sample_every,
-        log_every=args.log_every,
-        eval_every=args.eval_every,
-    )
+    initial = _initial_model(args) if args.init else None
+    config = _run_config(args, initial, resume)
     tcfg = config.training
     if tcfg.num_threads:
         torch.set_num_threads(tcfg.num_threads)
-    cache = DataCache.load(Path(args.cache).expanduser() if args.cache else default_cache_path())
-    if initial is not None:
-        check_cache_fits(cache, initial)
-        cache = with_statistics(cache, *model_statistics(initial))
-    elif resume and (recorded := recorded_statistics(out)) is not None:
-        cache = with_statistics(cache, *recorded)  # a fine-tuning run keeps its model's
-    data = TrainingSet(
-        cache,
-        min_frames=tcfg.min_frames,
-        max_frames=tcfg.max_frames,
-        stride=tcfg.window_stride,
-        mirror=tcfg.mirror,
-    )
+    data = _training_set(args, config, initial, resume)
     if args.lora_rank is not None or args.lora_alpha is not None:
         if initial is None:
             raise MomoError("--lora-rank trains an adapter for a model: pass --init MODEL")
@@ -196,6 +152,68 @@ def run(args: argparse.Namespace) -> int:
 
         finish(result)
     return 0
+
+
+def _run_config(
+    args: argparse.Namespace, initial: MotionDiffusionModel | None, resume: bool
+) -> RunConfig:
+    """The run's config: the saved one, the --init model's with --config's training, or --config;
+    then the command-line overrides."""
+    from momo.training.config import RunConfig
+    from momo.training.finetune import finetune_config
+    from momo.training.loop import CONFIG_FILE
+
+    if resume:
+        config = RunConfig.from_file(args.config or Path(args.out) / CONFIG_FILE)
+    elif initial is not None:
+        config = RunConfig.from_file(args.config) if args.config else RunConfig()
+        config = finetune_config(config, initial)
+    else:
+        if not args.config:
+            raise MomoError("a new run needs --config (e.g. configs/default_model.json)")
+        config = RunConfig.from_file(args.config)
+    return config.with_training(
+        steps=args.steps,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        seed=args.seed,
+        num_threads=args.num_threads,
+        device=args.device,
+        checkpoint_every=args.checkpoint_every,
+        sample_every=args.sample_every,
+        log_every=args.log_every,
+        eval_every=args.eval_every,
+    )
+
+
+def _training_set(
+    args: argparse.Namespace, config: RunConfig, initial: MotionDiffusionModel | None, resume: bool
+) -> TrainingSet:
+    """The cache's training windows, normalised with the initial model's Mean/Std when
+    fine-tuning (also when a fine-tuning run is resumed)."""
+    from momo.data.cache import DataCache, default_cache_path
+    from momo.data.dataset import TrainingSet
+    from momo.training.finetune import (
+        check_cache_fits,
+        model_statistics,
+        recorded_statistics,
+        with_statistics,
+    )
+
+    cache = DataCache.load(Path(args.cache).expanduser() if args.cache else default_cache_path())
+    if initial is not None:
+        check_cache_fits(cache, initial)
+        cache = with_statistics(cache, *model_statistics(initial))
+    elif resume and (recorded := recorded_statistics(args.out)) is not None:
+        cache = with_statistics(cache, *recorded)
+    tcfg = config.training
+    return TrainingSet(
+        cache,
+        min_frames=tcfg.min_frames,
+        max_frames=tcfg.max_frames,
+        stride=tcfg.window_stride,
+        mirror=tcfg.mirror,
+    )
 
 
 def _quiet(*_: object) -> None:
