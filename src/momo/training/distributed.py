@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import torch
 import torch.distributed as dist
@@ -114,6 +113,9 @@ class DistributedTrainer(Trainer):
             config = config.with_training(device=f"cuda:{context.local_rank}")
         super().__init__(config, data, run_dir, resume=resume)
         self.context = context
+        # Dropout draws from torch's global generator, seeded alike on every rank by `Trainer`;
+        # give each rank its own stream so their rows get independent masks.
+        torch.manual_seed(tcfg.seed + 1 + context.rank)
         ids = None if self.device.type == "cpu" else [self.device.index]
         self.parallel = DistributedDataParallel(self.denoiser, device_ids=ids)
 
@@ -166,10 +168,12 @@ class DistributedTrainer(Trainer):
             return super().save()
         return self.run_dir / "checkpoints"
 
-    def export(self, directory: str | os.PathLike[str] | None = None, **kwargs: Any) -> Path:
+    def export(
+        self, directory: str | os.PathLike[str] | None = None, *, overwrite: bool = False
+    ) -> Path:
         """Export the EMA weights on rank 0 (other ranks write nothing)."""
         if self.context.is_main:
-            return super().export(directory, **kwargs)
+            return super().export(directory, overwrite=overwrite)
         return Path(directory) if directory is not None else self.run_dir / "model"
 
     def render_samples(self) -> Path | None:
