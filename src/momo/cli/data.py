@@ -8,6 +8,12 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from momo.errors import MomoError
+
+if TYPE_CHECKING:
+    from momo.data.cache import DataCache
 
 from momo.cli import options
 
@@ -22,7 +28,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "data",
         help="build the training-data cache from motion archives, or print its data card",
         description="Training data for `momo train`. `build` imports Bandai Namco datasets 1 and "
-        "2 and the DeepMimic clips, converts them to HumanML3D features (with left/right "
+        "2 and the DeepMimic clips (or, with --from DIR, your own captioned BVH / .npy / "
+        "DeepMimic files), converts them to HumanML3D features (with left/right "
         "mirrored copies), splits them by clip into train and test, writes captions, caches "
         "their text embeddings and Mean/Std, and saves one file outside the repository. `card` "
         "prints clips and hours per source, label and split.",
@@ -41,9 +48,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--sources",
         nargs="+",
         choices=SOURCES,
-        default=list(SOURCES),
-        help="sources to include (default: all)",
+        help="bundled sources to include (default: all)",
     )
+    _add_folder_options(build)
     build.add_argument(
         "--test-fraction",
         type=options.finite_float,
@@ -65,6 +72,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         default="grouped",
         help="Std per feature group as HumanML3D (default) or per channel",
     )
+    build.add_argument(
+        "--text-encoder",
+        default="minilm",
+        metavar="NAME",
+        help="encoder of the cached caption embeddings: minilm (default, bundled), distilbert, "
+        "clip or distilbert+clip (the one of the model to train or fine-tune)",
+    )
     build.add_argument("--overwrite", action="store_true", help="replace an existing cache")
     build.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     build.set_defaults(func=run_build)
@@ -75,6 +89,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     card.set_defaults(func=run_card)
     parser.set_defaults(func=lambda args: _missing_action(parser))
     return parser
+
+
+def _add_folder_options(parser: argparse.ArgumentParser) -> None:
+    from momo.cli.common import add_source_options
+
+    folder = parser.add_argument_group("your own data (instead of the bundled sources)")
+    folder.add_argument(
+        "--from",
+        dest="folder",
+        metavar="DIR",
+        help="build from the .bvh / .npy / DeepMimic files found recursively in DIR; captions "
+        "from NAME.txt beside each file (one per line) or --captions",
+    )
+    folder.add_argument(
+        "--captions",
+        metavar="FILE",
+        help="CSV (columns file, caption; one row per caption) or JSON ({file: caption or "
+        "[captions]}) naming files relative to DIR",
+    )
+    add_source_options(folder)
 
 
 def _add_cache_option(parser: argparse.ArgumentParser) -> None:
@@ -96,31 +130,102 @@ def run_build(args: argparse.Namespace) -> int:
     from momo.data.build import BuildConfig, build_cache, default_data_root
     from momo.data.cache import check_outside_repository, default_cache_path
     from momo.data.card import cache_card
+    from momo.data.labels import SOURCES
     from momo.utils.files import check_output_path
 
     path = Path(args.cache).expanduser() if args.cache else default_cache_path()
     check_outside_repository(path)
     check_output_path(path, overwrite=args.overwrite)
-    config = BuildConfig(
-        data_root=Path(args.data).expanduser() if args.data else default_data_root(),
-        sources=tuple(args.sources),
-        test_fraction=args.test_fraction,
-        seed=args.seed,
-        workers=args.workers,
-        limit=args.limit,
-        statistics=args.statistics,
-    )
     started = time.monotonic()
-    cache = build_cache(config, progress=not args.no_progress)
+    if args.folder is not None:
+        cache = _build_from_folder(args)
+    else:
+        _check_no_folder_options(args)
+        config = BuildConfig(
+            data_root=Path(args.data).expanduser() if args.data else default_data_root(),
+            sources=tuple(args.sources or SOURCES),
+            test_fraction=args.test_fraction,
+            seed=args.seed,
+            workers=args.workers,
+            limit=args.limit,
+            statistics=args.statistics,
+            text_encoder=args.text_encoder,
+        )
+        cache = build_cache(config, progress=not args.no_progress)
     cache.save(path, overwrite=args.overwrite)
     seconds = time.monotonic() - started
     print(cache_card(cache).to_text())
+    _print_skipped(cache.info)
     print(
         f"Built {path} in {seconds:.0f} s (import and features {cache.info['import_seconds']} s, "
         f"{len(cache.clips)} clip copies, {cache.features.shape[0]} frames, "
         f"{path.stat().st_size / 2**20:.0f} MiB)."
     )
     return 0
+
+
+def _build_from_folder(args: argparse.Namespace) -> DataCache:
+    """The cache of ``--from DIR`` (the bundled-source options must be left out)."""
+    from momo.cli.common import parse_joint_map
+    from momo.data.folder import FolderConfig, build_folder_cache
+
+    given = [
+        option
+        for option, value in (
+            ("--data", args.data),
+            ("--sources", args.sources),
+            ("--limit", args.limit),
+        )
+        if value is not None
+    ]
+    if given:
+        raise MomoError(
+            f"{', '.join(given)} apply to the bundled sources; leave them out with --from"
+        )
+    if args.sample is not None:
+        raise MomoError(
+            "--sample reads one motion of a results.npy file; it does not apply to --from"
+        )
+    config = FolderConfig(
+        folder=Path(args.folder).expanduser(),
+        captions=Path(args.captions).expanduser() if args.captions else None,
+        joint_map=parse_joint_map(args.joint_map),
+        up_axis=args.up_axis,
+        test_fraction=args.test_fraction,
+        seed=args.seed,
+        workers=args.workers,
+        statistics=args.statistics,
+        text_encoder=args.text_encoder,
+    )
+    return build_folder_cache(config, progress=not args.no_progress)
+
+
+def _check_no_folder_options(args: argparse.Namespace) -> None:
+    given = [
+        option
+        for option, value in (
+            ("--captions", args.captions),
+            ("--joint-map", args.joint_map),
+            ("--sample", args.sample),
+        )
+        if value is not None
+    ]
+    if given:
+        raise MomoError(f"{', '.join(given)} apply to --from DIR only")
+
+
+def _print_skipped(info: dict[str, Any]) -> None:
+    """List the files that were skipped, with their reasons."""
+    dropped = info.get("dropped", [])
+    if "files_found" not in info or not dropped:
+        return
+    shortest = info.get("build", {}).get("min_frames")
+    print(f"Skipped {len(dropped)} of {info['files_found']} files:")
+    for entry in dropped:
+        reason = str(entry["reason"])
+        if reason.endswith(" frames") and reason.split()[0].isdigit():
+            reason = f"too short: {reason} at 20 fps, the shortest window is {shortest}"
+        print(f"  {entry['name']}: {reason}")
 
 
 def run_card(args: argparse.Namespace) -> int:

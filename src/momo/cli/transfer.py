@@ -93,6 +93,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="keep the first frames of motion files longer than the model supports (196 for the "
         "official models) instead of stopping with an error",
     )  # fmt: skip
+    parser.add_argument(
+        "--adapter", action="append", default=[], metavar="FILE[:SCALE]",
+        help="a low-rank adapter (.safetensors from `momo train --lora-rank`) to install at "
+        "SCALE (default 1, 0 = off); repeat to combine several",
+    )  # fmt: skip
     parser.add_argument("--no-video", action="store_true", help="skip the two .mp4 files")
     add_source_options(parser)
     add_overwrite_option(parser)
@@ -149,6 +154,10 @@ def run(args: argparse.Namespace) -> int:
     follower_values = [motion_path_or_prompt(f, "--follower") for f in args.follower]
 
     model = load_model_arg(args)
+    if args.adapter:
+        from momo.models.adapters import load_adapters
+
+        load_adapters(model.denoiser, args.adapter)
     limit = model.max_frames
     leader = _load_if_file(leader_value, "leader", args, limit)
     followers = [_load_if_file(f, "follower", args, limit) for f in follower_values]
@@ -175,6 +184,7 @@ def run(args: argparse.Namespace) -> int:
         "model": str(args.model),
         "normalization": args.normalization,
         "crop": bool(args.crop),
+        "adapters": list(args.adapter),
     }
     result.save(out_dir, overwrite=args.overwrite, render=render)
     print(metrics_table(result.metrics_records()))

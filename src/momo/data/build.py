@@ -25,7 +25,7 @@ import multiprocessing
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -317,8 +317,13 @@ def assemble_cache(
     *,
     notes: Sequence[str] = (),
     encoder: str | None = None,
+    captions_of: Callable[[ClipLabel], Sequence[str]] = clip_captions,
 ) -> DataCache:
-    """Split, caption, encode and gather imported clips into a :class:`DataCache`."""
+    """Split, caption, encode and gather imported clips into a :class:`DataCache`.
+
+    ``captions_of`` gives the captions of a clip or mirrored copy (default: written from its
+    labels by `momo.data.captions.clip_captions`; a folder build reads the user's captions).
+    """
     notes = list(notes)
     kept: list[ImportedClip] = []
     dropped: list[dict[str, Any]] = []
@@ -352,7 +357,7 @@ def assemble_cache(
     for clip in kept:
         entries.append((clip.label, clip.features))  # type: ignore[arg-type]
         entries.append((mirrored(clip.label), clip.mirrored_features))  # type: ignore[arg-type]
-    caption_lists = [clip_captions(label) for label, _ in entries]
+    caption_lists = [tuple(captions_of(label)) for label, _ in entries]
     captions = sorted({text for texts in caption_lists for text in texts})
     caption_row = {text: row for row, text in enumerate(captions)}
 

@@ -18,7 +18,7 @@ import math
 import os
 import pickle
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +36,7 @@ from momo.models.text_encoders import TextEncoder, encoder_widths, text_encoder_
 from momo.utils.files import atomic_output, path_exists
 
 if TYPE_CHECKING:
+    from momo.models.adapters import AdapterSpec
     from momo.motion.normalization import Normalizer
 
 logger = logging.getLogger(__name__)
@@ -317,6 +318,7 @@ def load_model(
     normalization: Any = None,
     device: torch.device | str = "cpu",
     dtype: torch.dtype | None = None,
+    adapters: Sequence[AdapterSpec] = (),
 ) -> MotionDiffusionModel:
     """Load a model ready for `momo.invert`, `momo.generate` and `momo.transfer`.
 
@@ -331,6 +333,8 @@ def load_model(
             Required for official checkpoints; overrides the bundled statistics otherwise.
         device: where the denoiser runs.
         dtype: compute dtype (e.g. ``torch.float64`` for parity checks); default float32.
+        adapters: low-rank adapter files to install, each a path, ``"FILE:SCALE"`` or
+            ``(path, scale)`` (see `momo.models.adapters`; they stack).
 
     Raises:
         MissingFileError: the source path does not exist.
@@ -366,6 +370,10 @@ def load_model(
         normalizer = _normalizer(normalization, None)
     denoiser.eval()
     denoiser.to(device=device, dtype=dtype or torch.float32)
+    if adapters:
+        from momo.models.adapters import load_adapters
+
+        load_adapters(denoiser, adapters)
     if text_encoder is None:
         text_encoder = text_encoder_from_name(config.text_encoder, device=device)
     _check_encoder(text_encoder, config.denoiser)
