@@ -114,7 +114,7 @@ def test_page_runs_a_transfer_and_draws_it(browser, live_url, tmp_path: Path):
     find(By.CSS_SELECTOR, "#followers input[type=file]").send_keys(str(follower))
     for role in ("leader", "followers"):
         info = find(By.CSS_SELECTOR, f"#{role} .info")
-        _wait(lambda info=info: "39 frames" in info.text, what=f"the {role}'s motion info")
+        _wait(lambda info=info: "40 frames" in info.text, what=f"the {role}'s motion info")
     find(By.NAME, "sampling_steps").send_keys("5")
     find(By.NAME, "seed").send_keys("3")
     find(By.NAME, "reuse_inversion").click()  # leader and follower rows are the inputs

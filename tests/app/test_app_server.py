@@ -25,8 +25,8 @@ def test_upload_describes_the_motion_at_once(served, walk_npy):
     response = _upload(client, "walk.npy", walk_npy.read_bytes())
     assert response.status_code == 200, response.text
     info = response.json()["info"]
-    # 40 frames of joint positions become 39 feature frames (velocities) at 20 fps.
-    assert (info["frames"], info["seconds"], info["fps"]) == (39, 1.95, 20)
+    # 40 frames of joint positions stay 40 feature frames at 20 fps.
+    assert (info["frames"], info["seconds"], info["fps"]) == (40, 2.0, 20)
     assert info["name"] == "walk.npy"
     assert "joint positions" in info["import"]["format"]
     assert "source" not in info["import"]  # no server path goes back to the page
@@ -111,7 +111,7 @@ def test_finished_job_lists_and_serves_its_files(served, finished):
     features = np.load(io.BytesIO(data))
     joints = momo.Motion(features).joints()
     shown = np.asarray(scene["motions"][4]["joints"])
-    assert shown.shape == joints.shape == (39, 22, 3)
+    assert shown.shape == joints.shape == (40, 22, 3)
     np.testing.assert_allclose(shown, joints, atol=5e-4 + 1e-6)
     contacts = scene["motions"][4]["contacts"]
     assert set(contacts) == {"7", "10", "8", "11"}
@@ -137,7 +137,7 @@ def test_bvh_download_reads_with_an_outside_parser(served, finished):
     client, _ = served
     text = client.get(f"/api/jobs/{finished['id']}/files/output_0.bvh").text
     parsed = bvh.Bvh(text)
-    assert parsed.nframes == 39
+    assert parsed.nframes == 40
     assert len(parsed.get_joints_names()) == 22
 
 
