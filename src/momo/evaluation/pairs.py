@@ -1,8 +1,8 @@
 """Benchmark pair lists: ``[[leader_id, follower_id], ...]`` of HumanML3D ids.
 
 MoMo's Motion Transfer Benchmark (MTB; 842 pairs of HumanML3D test motions, by the MoMo
-authors) is the default list. It is read from ``momo/assets/benchmarks/mtb.json`` when the
-package ships it; otherwise pass the path of the authors' ``mtb.json``.
+authors) is the default list; the package ships it as ``momo/assets/benchmarks/mtb.json``
+(ids only, attributed in the README beside it).
 """
 
 from __future__ import annotations
