@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -23,6 +22,7 @@ from momo.errors import TransferError
 from momo.motion.batch import frame_mask as make_frame_mask
 from momo.pipelines.conditioning import encode_texts
 from momo.pipelines.scheduling import ddim_scheduler, ddpm_scheduler
+from momo.pipelines.seeds import resolve_seed
 
 if TYPE_CHECKING:
     from momo.models.bundle import MotionDiffusionModel
@@ -67,8 +67,7 @@ def generate(
     # 1. Arguments checked; the seed fixed (a fresh one when none is given) and the noise drawn.
     texts, frames, scales = _checked(model, texts, num_frames, guidance_scale, sampler)
     batch, length, nfeats = len(texts), max(frames), model.denoiser.config.nfeats
-    if seed is None:
-        seed = secrets.randbits(63)
+    seed = resolve_seed(seed)
     generator = torch.Generator().manual_seed(int(seed))
     if noise is None:
         # Drawn on the CPU in float32 so a seed gives the same motions on any device/dtype.
@@ -113,8 +112,8 @@ def _checked(
     if any(not 1 <= n <= limit for n in frames):
         raise TransferError(f"num_frames must be within 1..{limit} (the model's limit)")
     scales = guidance_scales(guidance_scale, len(texts))
-    if bool((scales < 0).any()):
-        raise TransferError("guidance_scale must be >= 0")
+    if not bool(torch.isfinite(scales).all()) or bool((scales < 0).any()):
+        raise TransferError(f"guidance_scale must be finite and >= 0, got {scales.tolist()}")
     if sampler not in ("ddpm", "ddim"):
         raise TransferError(f"unknown sampler {sampler!r}; use 'ddpm' or 'ddim'")
     return texts, frames, scales

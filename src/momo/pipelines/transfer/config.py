@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import math
-import secrets
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -22,6 +21,7 @@ from momo.constants import DEFAULT_GUIDANCE_SCALE, DEFAULT_NUM_FRAMES, FPS, MIN_
 from momo.errors import TransferError
 from momo.motion.motion import Motion
 from momo.pipelines.scheduling import sampled_timesteps
+from momo.pipelines.seeds import resolve_seed
 from momo.pipelines.transfer.layout import TransferLayout
 from momo.pipelines.transfer.schedule import TransferSchedule
 
@@ -225,7 +225,7 @@ def resolve_config(
         guidance_scale=guidance,
         follower_copies=copies,
         assign_root_rotation=bool(assign_root_rotation),
-        seed=int(secrets.randbits(63) if seed is None else seed),
+        seed=resolve_seed(seed),
         noise="seeded" if noise is None else "given",
         reference_rounding=bool(reference_rounding),
         num_steps=len(timesteps),
