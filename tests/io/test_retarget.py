@@ -12,6 +12,8 @@ import pytest
 from bvh_rigs import Rig, renamed, rig_text, smpl_rig, turned
 from scipy.spatial.transform import Rotation
 
+from momo.errors import MissingFileError, OutputExistsError
+from momo.io.api import load_joints, load_motion, own_rig, save_motion
 from momo.io.bvh import parse_bvh, read_bvh_joints
 from momo.io.bvh_parse import BVHClip
 from momo.io.bvh_pose import clip_local_pose, pose_clip
@@ -152,3 +154,39 @@ def test_cmu_files_on_their_own_rig(shared_data: Path, name: str) -> None:
 def test_bandai_files_on_their_own_rig(bandai_sample: dict[str, bytes]) -> None:
     for name, data in sorted(bandai_sample.items()):
         check_own_rig(parse_bvh(data.decode("utf-8"), name))
+
+
+def test_save_motion_on_a_rig_file(tmp_path: Path) -> None:
+    source = tmp_path / "walk.bvh"
+    source.write_text(rig_text(smpl_rig(frames=46)))
+    rig_file = tmp_path / "mixamo.bvh"
+    rig_file.write_text(mixamo_rig_text(0.05))
+    motion = load_motion(source)
+    save_motion(motion, tmp_path / "out.bvh", skeleton=rig_file)
+    written = bvh.Bvh((tmp_path / "out.bvh").read_text())
+    assert written.get_joints_names() == list(parse_bvh(rig_file.read_text()).names)
+    assert written.nframes == motion.num_frames
+    back, _ = load_joints(tmp_path / "out.bvh")
+    # The rig has the canonical bone lengths, so its joints land on the motion's.
+    assert np.linalg.norm(back - motion.joints(), axis=-1).max() < 1e-3
+    save_motion(motion, tmp_path / "smpl.bvh", skeleton="smpl")
+    assert bvh.Bvh((tmp_path / "smpl.bvh").read_text()).get_joints_names()[0] == "pelvis"
+    with pytest.raises(MissingFileError, match="skeleton file not found"):
+        save_motion(motion, tmp_path / "x.bvh", skeleton=tmp_path / "absent.bvh")
+    with pytest.raises(OutputExistsError):
+        save_motion(motion, tmp_path / "out.bvh", skeleton=rig_file)
+
+
+def test_own_cmu_file_keeps_its_finger_motion(shared_data: Path, tmp_path: Path) -> None:
+    path = shared_data / "cmu-131" / "131_01.bvh"
+    motion = load_motion(path)
+    assert own_rig(motion) == str(path)
+    save_motion(motion, tmp_path / "own.bvh", skeleton=path)
+    original = parse_bvh(path.read_text(encoding="utf-8", errors="replace"))
+    written = parse_bvh((tmp_path / "own.bvh").read_text())
+    assert written.num_frames == original.num_frames and written.names == original.names
+    k = original.names.index("LThumb")  # not driven by the 22 joints: follows the file
+    a = Rotation.from_quat(clip_local_pose(original)[0][:, k])
+    b = Rotation.from_quat(clip_local_pose(written)[0][:, k])
+    # Resampled 120 -> 20 -> 120 fps by slerp: close to, not equal to, the file's own angles.
+    assert np.degrees((a.inv() * b).magnitude()).mean() < 2.0

@@ -37,7 +37,8 @@ from typing import Any
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from momo.errors import MotionFormatError
+from momo.errors import MissingFileError, MotionFormatError
+from momo.io.bvh import read_bvh
 from momo.io.bvh_parse import BVHClip
 from momo.io.bvh_pose import clip_local_pose, clip_rest_pose, pose_clip
 from momo.io.joint_maps import (
@@ -52,6 +53,7 @@ from momo.io.units import choose_scale
 from momo.io.up_axis import source_up_axis, up_axis_matrix
 from momo.motion.representation import FPS, JOINT_NAMES, NUM_JOINTS, PARENTS
 from momo.motion.rotations import shortest_arc
+from momo.utils.files import atomic_output
 
 _SMPL_CHILDREN: tuple[tuple[int, ...], ...] = tuple(
     tuple(c for c in range(NUM_JOINTS) if PARENTS[c] == j) for j in range(NUM_JOINTS)
@@ -367,3 +369,48 @@ def _hierarchy_lines(clip: BVHClip) -> list[str]:
 
     emit(0, 0)
     return lines
+
+
+def frames_on_rig(num_frames: int, clip: BVHClip) -> int | None:
+    """The rig clip's own frame count if a 20 fps motion of ``num_frames`` is that clip's length
+    (its import at 20 fps has that many frames), else None (write what the motion spans)."""
+    duration = (clip.num_frames - 1) * clip.frame_time
+    imported = int(np.floor(duration * FPS + 1e-4)) + 1
+    return clip.num_frames if imported == num_frames else None
+
+
+def write_on_rig(
+    joints: np.ndarray,
+    path: str | os.PathLike[str],
+    rig_path: str | os.PathLike[str],
+    *,
+    keep: bool = False,
+    overwrite: bool = False,
+) -> None:
+    """Write ``[T, 22, 3]`` joints (metres, Y up, 20 fps) as a BVH file on the rig of another
+    BVH file, atomically.
+
+    A motion as long as the rig file's own clip gets exactly that clip's frame count.
+
+    Args:
+        joints: the motion's joint positions.
+        path: the output path.
+        rig_path: the BVH file whose skeleton to use.
+        keep: joints the 22-joint layout does not drive follow the rig file's own motion (for
+            the file the motion came from) instead of staying at rest.
+        overwrite: replace an existing output.
+
+    Raises:
+        MissingFileError: if ``rig_path`` does not exist.
+        MotionFormatError: if it is not a BVH file a joint map fits, or the joints are malformed.
+        OutputExistsError: if the output exists and ``overwrite`` is False.
+    """
+    if not os.path.isfile(rig_path):
+        raise MissingFileError(f"skeleton file not found: {rig_path}; pass an existing .bvh")
+    if not str(rig_path).lower().endswith(".bvh"):
+        raise MotionFormatError(f"{rig_path}: a skeleton to write on must be a .bvh file")
+    clip = read_bvh(rig_path)
+    frames = frames_on_rig(np.asarray(joints).shape[0], clip)
+    text = retarget_text(joints, load_rig(clip), num_frames=frames, keep=keep)
+    with atomic_output(path, overwrite=overwrite) as tmp:
+        tmp.write_text(text, encoding="utf-8")
