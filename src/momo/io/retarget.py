@@ -385,6 +385,8 @@ def write_on_rig(
     rig_path: str | os.PathLike[str],
     *,
     keep: bool = False,
+    joint_map: JointMap | dict[str, Any] | str | os.PathLike[str] | None = None,
+    up_axis: str = "auto",
     overwrite: bool = False,
 ) -> None:
     """Write ``[T, 22, 3]`` joints (metres, Y up, 20 fps) as a BVH file on the rig of another
@@ -398,6 +400,8 @@ def write_on_rig(
         rig_path: the BVH file whose skeleton to use.
         keep: joints the 22-joint layout does not drive follow the rig file's own motion (for
             the file the motion came from) instead of staying at rest.
+        joint_map: the rig's joint map (None: chosen by joint names).
+        up_axis: the rig's up axis, or ``"auto"``.
         overwrite: replace an existing output.
 
     Raises:
@@ -411,6 +415,7 @@ def write_on_rig(
         raise MotionFormatError(f"{rig_path}: a skeleton to write on must be a .bvh file")
     clip = read_bvh(rig_path)
     frames = frames_on_rig(np.asarray(joints).shape[0], clip)
-    text = retarget_text(joints, load_rig(clip), num_frames=frames, keep=keep)
+    rig = load_rig(clip, joint_map=joint_map, up_axis=up_axis)
+    text = retarget_text(joints, rig, num_frames=frames, keep=keep)
     with atomic_output(path, overwrite=overwrite) as tmp:
         tmp.write_text(text, encoding="utf-8")
