@@ -79,7 +79,10 @@ def with_extras(rig: Rig) -> Rig:
 
 def mixamo_rig_text(frame_time: float = 1 / 30, frames: int = 3) -> str:
     """A Z-up Mixamo-named rig with twist and finger bones, rotations in X Z Y order."""
-    base = renamed(smpl_rig(frames=frames, frame_time=frame_time), {k: f"mixamorig:{v}" for k, v in MIXAMO.items()})
+    base = renamed(
+        smpl_rig(frames=frames, frame_time=frame_time),
+        {k: f"mixamorig:{v}" for k, v in MIXAMO.items()},
+    )
     text = rig_text(turned(with_extras(base), Z_UP), frame_time=frame_time)
     return text.replace("Zrotation Yrotation Xrotation", "Xrotation Zrotation Yrotation")
 

@@ -36,7 +36,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument("--text", metavar="T", help="caption to attach (a video's title)")
     add_source_options(parser)
-    add_skeleton_option(parser, follower=False)
+    add_skeleton_option(parser, names="leader (the input) | smpl")
     add_overwrite_option(parser)
     parser.set_defaults(func=run)
     return parser

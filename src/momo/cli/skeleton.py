@@ -11,9 +11,10 @@ from momo.errors import MissingFileError, MotionFormatError
 SKELETON_NAMES = ("leader", "follower", "smpl")
 
 
-def add_skeleton_option(parser: argparse.ArgumentParser, *, follower: bool = True) -> None:
-    """Add ``--skeleton leader | follower | smpl | FILE.bvh`` to a command."""
-    names = "leader | follower | smpl" if follower else "leader | smpl"
+def add_skeleton_option(
+    parser: argparse.ArgumentParser, *, names: str = "leader | follower | smpl"
+) -> None:
+    """Add ``--skeleton NAMES | FILE.bvh`` to a command (``names``: the named choices it has)."""
     parser.add_argument(
         "--skeleton",
         metavar="RIG",
