@@ -73,3 +73,27 @@ def test_generate_on_a_rig_file(run_cli, checkpoint, mixamo_leader, tmp_path):
     other = bvh.Bvh(written.read_text())
     assert other.get_joints_names() == bvh.Bvh(mixamo_leader.read_text()).get_joints_names()
     assert other.nframes == 47  # 23 intervals of 1/20 s at 40 fps
+
+
+def test_transfer_on_a_bandai_leader_rig(run_cli, checkpoint, shared_data, tmp_path):
+    import tarfile
+
+    name = "dataset-1_bow_normal_001.bvh"
+    with tarfile.open(shared_data / "bandai-namco" / "dataset-1.tar.xz", mode="r|*") as tar:
+        for member in tar:
+            if member.isfile() and Path(member.name).name == name:
+                handle = tar.extractfile(member)
+                assert handle is not None
+                (tmp_path / name).write_bytes(handle.read())
+                break
+    leader_path = tmp_path / name
+    out = tmp_path / "out"
+    status, _, stderr = run_cli(
+        "transfer", "--leader", leader_path, "--follower", "a person waves", "--out", out,
+        "--model", checkpoint, "--seed", "1", "--no-video",
+    )  # fmt: skip
+    assert status == 0, stderr
+    leader = bvh.Bvh(leader_path.read_text())
+    written = bvh.Bvh((out / "output_0.bvh").read_text())
+    assert written.get_joints_names() == leader.get_joints_names()
+    assert written.nframes == leader.nframes and written.frame_time == leader.frame_time
