@@ -27,7 +27,7 @@ def test_convert_cmu_bvh_to_npy_and_bvh(run_cli, cmu_walk: Path, tmp_path: Path)
     assert features.shape == (166, FEATURE_DIM)
     assert np.isfinite(features).all()
 
-    status, _, err = run_cli("convert", cmu_walk, tmp_path / "walk.bvh")
+    status, _, err = run_cli("convert", cmu_walk, tmp_path / "walk.bvh", "--skeleton", "smpl")
     assert (status, err) == (0, "")
     status, out, _ = run_cli("info", "--json", cmu_walk, tmp_path / "walk.bvh")
     source, written = (json.loads(line) for line in out.splitlines())
@@ -39,6 +39,17 @@ def test_convert_cmu_bvh_to_npy_and_bvh(run_cli, cmu_walk: Path, tmp_path: Path)
     # retargeting scales it by the ratio of leg lengths).
     ratio = written["root_path_m"] / source["root_path_m"]
     assert 0.8 < ratio < 1.25
+
+    # By default a BVH input comes back on its own rig, frame rate and frame count.
+    status, _, err = run_cli("convert", cmu_walk, tmp_path / "own.bvh")
+    assert (status, err) == (0, "")
+    status, out, _ = run_cli("info", "--json", tmp_path / "own.bvh")
+    own = json.loads(out)
+    assert own["joint_map"] == "cmu_asf" and (own["source_fps"], own["source_frames"]) == (
+        120,
+        994,
+    )
+    assert abs(own["root_path_m"] / source["root_path_m"] - 1) < 0.01
 
 
 def test_info_reports_a_plausible_standing_height(run_cli, cmu_walk: Path) -> None:

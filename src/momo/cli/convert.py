@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from momo.cli.common import (
     READABLE_HELP,
@@ -10,7 +12,12 @@ from momo.cli.common import (
     add_source_options,
     check_output,
     load_motion_arg,
+    parse_joint_map,
 )
+from momo.cli.skeleton import add_skeleton_option, resolve_skeleton
+
+if TYPE_CHECKING:  # pragma: no cover
+    from momo.motion.motion import Motion
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -20,7 +27,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="convert a motion file to another format",
         description="Read a motion (BVH, DeepMimic, HumanML3D .npy, results.npy), bring it into "
         "HumanML3D's representation, and write it by the output's suffix: .npy (features "
-        "[T, 263]), .bvh (22-joint SMPL skeleton, 20 fps), or a stick-figure .mp4 / .gif.",
+        "[T, 263]), .bvh (on the input's own rig when it is a BVH file, see --skeleton), or a "
+        "stick-figure .mp4 / .gif.",
     )
     parser.add_argument("input", metavar="IN", help=f"motion file to read ({READABLE_HELP})")
     parser.add_argument(
@@ -28,6 +36,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument("--text", metavar="T", help="caption to attach (a video's title)")
     add_source_options(parser)
+    add_skeleton_option(parser, names="leader (the input) | smpl")
     add_overwrite_option(parser)
     parser.set_defaults(func=run)
     return parser
@@ -47,8 +56,34 @@ def run(args: argparse.Namespace) -> int:
         sample=args.sample,
         up_axis=args.up_axis,
     )
-    save_motion(motion, output, overwrite=args.overwrite)
+    if output.suffix.lower() == ".bvh":
+        _save_bvh(args, motion, output)
+    else:
+        save_motion(motion, output, overwrite=args.overwrite)
     print(
         f"wrote {output} ({motion.num_frames} frames, {motion.seconds:.2f} s at {motion.fps} fps)"
     )
     return 0
+
+
+def _save_bvh(args: argparse.Namespace, motion: Motion, output: Path) -> None:
+    """Write on the chosen rig; on the input's own rig, its joints as imported (its own bone
+    lengths and placement) and its undriven joints' motion are kept."""
+    from momo.io.api import load_joints, save_motion
+    from momo.io.retarget import write_on_rig
+
+    rig = resolve_skeleton(args.skeleton, leader=args.input, has_follower=False)
+    if rig == "smpl" or Path(rig).resolve() != Path(args.input).resolve():
+        save_motion(motion, output, overwrite=args.overwrite, skeleton=rig)
+        return
+    joint_map = parse_joint_map(args.joint_map)
+    joints, _ = load_joints(args.input, joint_map=joint_map, up_axis=args.up_axis)
+    write_on_rig(
+        joints,
+        output,
+        rig,
+        keep=True,
+        joint_map=joint_map,
+        up_axis=args.up_axis,
+        overwrite=args.overwrite,
+    )

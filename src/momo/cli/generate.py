@@ -11,6 +11,7 @@ from pathlib import Path
 
 from momo.cli import options
 from momo.cli.common import add_model_options, add_overwrite_option, load_model_arg
+from momo.cli.skeleton import add_skeleton_option, resolve_skeleton
 from momo.errors import OutputExistsError
 from momo.utils.files import (
     check_output_path,
@@ -64,6 +65,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="respaced sampling steps (default: all of the model's timesteps)",
     )  # fmt: skip
     parser.add_argument("--no-video", action="store_true", help="skip the .mp4 files")
+    add_skeleton_option(parser, names="smpl")
     add_overwrite_option(parser)
     parser.set_defaults(func=run)
     return parser
@@ -102,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
             check_output_path(stem.with_suffix(suffix), overwrite=args.overwrite)
     check_output_path(out_dir / CONFIG_NAME, overwrite=args.overwrite)
     check_writable_location(out_dir)
+    skeleton = resolve_skeleton(args.skeleton, has_follower=False)
 
     # A drawn seed is recorded in generate.json so any run can be repeated.
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
@@ -135,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     with staged_directory(out_dir, keep=keep) as staging:
         for motion, stem in zip(motions, stems):
             for suffix in suffixes:
-                save_motion(motion, staging / stem.with_suffix(suffix).name)
+                save_motion(motion, staging / stem.with_suffix(suffix).name, skeleton=skeleton)
         (staging / CONFIG_NAME).write_text(json.dumps(resolved, indent=2) + "\n")
     for path in written:
         print(path)

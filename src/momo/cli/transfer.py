@@ -27,6 +27,7 @@ from momo.cli.common import (
     load_model_arg,
     motion_path_or_prompt,
 )
+from momo.cli.skeleton import add_skeleton_option, resolve_skeleton
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )  # fmt: skip
     parser.add_argument("--no-video", action="store_true", help="skip the two .mp4 files")
     add_source_options(parser)
+    add_skeleton_option(parser)
     add_overwrite_option(parser)
     parser.set_defaults(func=run)
     return parser
@@ -152,6 +154,11 @@ def run(args: argparse.Namespace) -> int:
 
     leader_value = motion_path_or_prompt(args.leader, "--leader")
     follower_values = [motion_path_or_prompt(f, "--follower") for f in args.follower]
+    skeleton = resolve_skeleton(
+        args.skeleton,
+        leader=str(leader_value) if isinstance(leader_value, Path) else None,
+        follower=str(follower_values[0]) if isinstance(follower_values[0], Path) else None,
+    )
 
     model = load_model_arg(args)
     if args.adapter:
@@ -186,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
         "crop": bool(args.crop),
         "adapters": list(args.adapter),
     }
-    result.save(out_dir, overwrite=args.overwrite, render=render)
+    result.save(out_dir, overwrite=args.overwrite, render=render, skeleton=skeleton)
     print(metrics_table(result.metrics_records()))
     print(f"wrote {out_dir}")
     return 0

@@ -310,18 +310,51 @@ def features_keeping_frames(joints: np.ndarray) -> np.ndarray:
     return np.asarray(joints_to_features(extended), dtype=np.float32)
 
 
-def save_motion(motion: Motion, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
+#: ``skeleton=`` values of `save_motion` besides a ``.bvh`` path.
+SMPL_SKELETON = "smpl"
+
+
+def own_rig(motion: Motion) -> str | None:
+    """The BVH file a motion was loaded from, if it was and the file is still there."""
+    source = motion.meta.get("source")
+    if motion.meta.get("format") == "bvh" and isinstance(source, str) and Path(source).is_file():
+        return source
+    return None
+
+
+def save_motion(
+    motion: Motion,
+    path: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    skeleton: str | os.PathLike[str] | None = None,
+    keep: bool | None = None,
+) -> None:
     """Save a motion by suffix, atomically.
 
     - ``.npy``: the raw features, float32 ``[T, 263]``;
-    - ``.bvh``: a 22-joint SMPL-named skeleton on the canonical bone lengths, 20 fps
-      (`momo.io.bvh_write`);
+    - ``.bvh``: on the skeleton ``skeleton`` names: ``"smpl"`` for a 22-joint SMPL-named
+      skeleton on the canonical bone lengths at 20 fps (`momo.io.bvh_write`), or a ``.bvh`` file
+      whose rig (names, hierarchy, rest pose, channel orders, units, up axis, frame rate) to
+      write on (`momo.io.retarget`; `own_rig` gives the file a motion was loaded from).
+      Default ``"smpl"``;
     - ``.mp4`` / ``.gif``: a stick-figure video (`momo.io.render.render_motions`), titled with
       the caption or name.
 
+    Args:
+        motion: the motion.
+        path: the output path.
+        overwrite: replace an existing file.
+        skeleton: for ``.bvh`` outputs, see above; ignored for other suffixes.
+        keep: on a rig file, let the joints the 22-joint layout does not drive (fingers, twist
+            bones) follow that file's own motion instead of its rest pose (default: when the
+            file is the one the motion was loaded from).
+
     Raises:
         OutputExistsError: if the file exists and ``overwrite`` is False.
-        MotionFormatError: for other suffixes.
+        MissingFileError: if ``skeleton`` names a file that does not exist.
+        MotionFormatError: for other suffixes, or a ``skeleton`` that is not ``"smpl"`` nor a
+            ``.bvh`` file a joint map fits.
     """
     from momo.utils.files import check_output_path
 
@@ -342,9 +375,7 @@ def save_motion(motion: Motion, path: str | os.PathLike[str], *, overwrite: bool
 
         save_features_npy(motion.features, path, overwrite=overwrite)
     elif suffix == ".bvh":
-        from momo.io.bvh_write import write_bvh
-
-        write_bvh(motion, path, overwrite=overwrite)
+        _save_bvh(motion, path, overwrite, skeleton, keep)
     else:
         from momo.io.render import render_motions
 
@@ -352,3 +383,24 @@ def save_motion(motion: Motion, path: str | os.PathLike[str], *, overwrite: bool
         render_motions(
             [motion.joints()], path, titles=[title] if title else None, overwrite=overwrite
         )
+
+
+def _save_bvh(
+    motion: Motion,
+    path: str | os.PathLike[str],
+    overwrite: bool,
+    skeleton: str | os.PathLike[str] | None,
+    keep: bool | None,
+) -> None:
+    rig = SMPL_SKELETON if skeleton is None else skeleton
+    if str(rig).lower() == SMPL_SKELETON:
+        from momo.io.bvh_write import write_bvh
+
+        write_bvh(motion, path, overwrite=overwrite)
+        return
+    from momo.io.retarget import write_on_rig
+
+    if keep is None:
+        own = own_rig(motion)
+        keep = own is not None and Path(own).resolve() == Path(rig).resolve()
+    write_on_rig(motion.joints(), path, rig, keep=keep, overwrite=overwrite)

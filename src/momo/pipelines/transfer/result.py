@@ -218,7 +218,12 @@ class TransferResult:
         return records
 
     def save(
-        self, out_dir: str | os.PathLike[str], *, overwrite: bool = False, render: bool = True
+        self,
+        out_dir: str | os.PathLike[str],
+        *,
+        overwrite: bool = False,
+        render: bool = True,
+        skeleton: str | os.PathLike[str] | None = None,
     ) -> list[Path]:
         """Write every result file into ``out_dir`` (see the module docstring).
 
@@ -233,6 +238,9 @@ class TransferResult:
                 this save does not write, e.g. videos with ``render=False``); otherwise any
                 clash raises before anything is written.
             render: write the two .mp4 videos (the slowest part).
+            skeleton: rig of the .bvh files: ``"smpl"`` (default) or a ``.bvh`` file (see
+                `momo.save_motion`); on the leader's own file, the leader row keeps that
+                file's motion in the joints the 22-joint layout does not drive.
 
         Returns:
             The paths written.
@@ -244,11 +252,13 @@ class TransferResult:
         directory = check_result_dir(out_dir, self.layout, overwrite=overwrite, render=render)
         keep = (lambda name: not is_result_file(name)) if overwrite else (lambda name: True)
         with staged_directory(directory, keep=keep, overwrite=overwrite) as staging:
-            names = self._write_files(staging, render=render)
+            names = self._write_files(staging, render=render, skeleton=skeleton)
         logger.info("wrote %d files to %s", len(names), directory)
         return [directory / name for name in names]
 
-    def _write_files(self, directory: Path, *, render: bool) -> list[str]:
+    def _write_files(
+        self, directory: Path, *, render: bool, skeleton: str | os.PathLike[str] | None = None
+    ) -> list[str]:
         """Write the result files into the (new, empty) ``directory``; returns their names."""
         rows = self.rows
         labels = [row.label for row in self.layout.rows]
@@ -259,14 +269,20 @@ class TransferResult:
             written.append(name)
             return directory / name
 
-        from momo.io.api import save_motion
+        from momo.io.api import own_rig, save_motion
         from momo.io.formats import save_results_npy
+
+        leader_file = None if self.leader_input is None else own_rig(self.leader_input)
+        on_leader = (
+            leader_file is not None and skeleton is not None and _same(leader_file, skeleton)
+        )
 
         save_results_npy(joints, [_caption(m) for m in rows], target(RESULTS_NPY))
         target(RESULTS_TXT).write_text("".join(_caption(m).replace("\n", " ") + "\n" for m in rows))
         for label, motion in zip(labels, rows):
             save_motion(motion, target(f"{label}.npy"))
-            save_motion(motion, target(f"{label}.bvh"))
+            keep = on_leader and label == "leader"
+            save_motion(motion, target(f"{label}.bvh"), skeleton=skeleton, keep=keep)
         if render:
             self._render(rows, joints, target)
         target(CONFIG_JSON).write_text(
@@ -312,3 +328,8 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return value.tolist()
     return str(value)
+
+
+def _same(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether two paths name the same file."""
+    return Path(a).resolve() == Path(b).resolve()
