@@ -83,3 +83,49 @@ def test_correspondences_of_an_unknown_job_are_404(served):
     client, _ = served
     response = client.get("/api/jobs/0123456789abcdef/correspondences")
     assert response.status_code == 404
+
+
+def test_view_reads_the_correspondences_of_analysis_json(
+    served, finished, app_checkpoint, tmp_path
+):
+    import json
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from momo.analysis.report import analyze_pair
+    from momo.app.server import AppState, create_app
+    from momo.app.uploads import UploadStore
+
+    _, serve_state = served
+    folder = tmp_path / "result"
+    shutil.copytree(serve_state.jobs.get(finished["id"]).out_dir, folder)
+    model = momo.load_model(str(app_checkpoint))
+    timestep = int(sorted(model.schedule.respaced_timesteps(5))[2])
+    leader = momo.load_motion(folder / "leader.npy")
+    other = momo.load_motion(folder / "follower_0.npy")
+    analysis = analyze_pair(
+        model, leader, other, layers=[0, 2], timestep=timestep, num_steps=5, n_clusters=2
+    )
+    (folder / "analysis.json").write_text(json.dumps(analysis.to_dict()))
+    work = tmp_path / "work"
+    state = AppState(work, UploadStore(work / "uploads"), None, folder, "")
+    with TestClient(create_app(state)) as client:
+        url = "/api/jobs/view/correspondences"
+        body = client.get(url, params={"layer": 0}).json()
+        assert (body["layer"], body["timestep"], body["source"]) == (0, timestep, "analysis.json")
+        expected = analysis.layers[0].correspondence.follower_frames.tolist()
+        assert body["leader_to_follower"] == expected
+        assert client.get(url).json()["layer"] == 2  # the middle one of the file's layers
+        for params, fragment in (({"layer": 1}, "layers [0, 2]"), ({"timestep": 0}, "timestep")):
+            response = client.get(url, params=params)
+            assert response.status_code == 400 and fragment in response.json()["detail"]
+        short = {"timestep": timestep, "layers": [
+            {"layer": 0, "correspondence": {"follower_frame": [0, 1]}}]}  # fmt: skip
+        for data, fragment in ((short, "analyse these two files"), ({"x": 1}, "not momo analyze")):
+            (folder / "analysis.json").write_text(json.dumps(data))
+            response = client.get(url)
+            assert response.status_code == 400 and fragment in response.json()["detail"]
+        (folder / "analysis.json").unlink()
+        response = client.get(url)
+        assert response.status_code == 400 and "no analysis.json" in response.json()["detail"]

@@ -4,11 +4,13 @@ The worker process (which holds the model) runs `momo.analysis.report.analyze_pa
 saved ``leader.npy`` and ``follower_<j>.npy`` of an output folder at one layer and timestep,
 as ``momo analyze`` does, and `compute_correspondences` returns the mapping as JSON. The
 server checks the request first with `check_request` so that values out of the model's range
-are refused before the worker is asked.
+are refused before the worker is asked. Without a model (``momo view``), `read_analysis` takes
+the correspondences from the folder's ``analysis.json`` as ``momo analyze`` wrote it.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -122,3 +124,67 @@ def compute_correspondences(
         "leader_to_follower": match.follower_frames.tolist(),
         "scores": [round(float(s), 6) for s in match.best_scores],
     }
+
+
+def read_analysis(
+    folder: Path, follower: int, layer: int | None = None, timestep: int | None = None
+) -> dict[str, Any]:
+    """The correspondences of one layer from ``folder/analysis.json`` (``momo analyze``'s
+    output), checked against the folder's ``leader.npy`` and ``follower_<follower>.npy``.
+
+    Returns:
+        The same keys as `compute_correspondences` (``steps`` None), plus ``"source"``.
+
+    Raises:
+        TransferError: no or a malformed ``analysis.json``, a layer or timestep it lacks, or
+            frame counts that do not fit the folder's motions.
+    """
+    import momo
+
+    path = folder / "analysis.json"
+    if not path.is_file():
+        raise TransferError(
+            "this folder has no analysis.json; run `momo analyze` on its leader and follower "
+            "with --out this folder, or open the job in momo serve"
+        )
+    try:
+        data = json.loads(path.read_text())
+        layers = {int(item["layer"]): _frames_and_scores(item) for item in data["layers"]}
+        saved_step = int(data["timestep"])
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise TransferError(f"analysis.json is not momo analyze's output ({error})") from None
+    if not layers:
+        raise TransferError("analysis.json holds no layer")
+    if layer is None:
+        layer = sorted(layers)[len(layers) // 2]
+    if layer not in layers:
+        raise TransferError(f"analysis.json has layers {sorted(layers)}; choose one of them")
+    if timestep is not None and timestep != saved_step:
+        raise TransferError(f"analysis.json is of timestep {saved_step}; run momo analyze again")
+    frames, scores = layers[layer]
+    leader = momo.load_motion(folder / "leader.npy", name="leader")
+    other = momo.load_motion(follower_file(folder, follower), name=f"follower_{follower}")
+    reach = max(frames, default=-1) + 1
+    if len(frames) != leader.num_frames or min(frames, default=0) < 0 or reach > other.num_frames:
+        raise TransferError(
+            f"analysis.json matches {len(frames)} leader frames to up to {reach} follower frames,"
+            f" but this folder's leader has {leader.num_frames} and follower "
+            f"{follower} {other.num_frames}; analyse these two files"
+        )
+    return {
+        "follower": follower,
+        "layer": layer,
+        "timestep": saved_step,
+        "steps": None,
+        "leader_frames": leader.num_frames,
+        "follower_frames": other.num_frames,
+        "leader_to_follower": frames,
+        "scores": scores,
+        "source": "analysis.json",
+    }
+
+
+def _frames_and_scores(item: dict[str, Any]) -> tuple[list[int], list[float]]:
+    """One layer entry of ``analysis.json``: its matched follower frames and their scores."""
+    match = item["correspondence"]
+    return [int(f) for f in match["follower_frame"]], [float(v) for v in match.get("score", [])]

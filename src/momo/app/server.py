@@ -9,7 +9,8 @@ Endpoints (JSON unless stated):
   ``POST /api/jobs/{id}/cancel``;
 - ``GET /api/jobs/{id}/scene``: the viewer's motions, metrics and file list;
 - ``GET /api/jobs/{id}/correspondences?follower=&layer=&timestep=&steps=``: the leader's frames
-  matched to a follower's by attention (`momo.app.correspond`), computed by the worker;
+  matched to a follower's by attention (`momo.app.correspond`), computed by the worker
+  (``momo view``: read from the folder's ``analysis.json``);
 - ``GET /api/jobs/{id}/files/{name}``, ``/video/{row}.mp4``, ``/zip``: downloads.
 
 Every error a user can cause answers 4xx with ``{"detail": "one line"}``. Files are served only
@@ -267,11 +268,11 @@ def create_app(state: AppState) -> FastAPI:
         timestep: int | None = None,
         steps: int | None = None,
     ) -> dict[str, Any]:
-        from momo.app.correspond import check_request, follower_file
+        from momo.app.correspond import check_request, follower_file, read_analysis
 
         folder, _ = _folders(state, job_id)
         if state.jobs is None:
-            raise _error(405, "correspondences need the model; open the folder with momo serve")
+            return read_analysis(folder, follower, layer, timestep)
         check_request(layer, timestep, steps, state.jobs.model_info)
         follower_file(folder, follower)
         spec = {

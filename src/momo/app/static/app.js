@@ -237,7 +237,8 @@ function setupLinks(scene) {
   const leader = scene.motions.findIndex((m) => m.label === 'leader');
   const followers = scene.motions.map((m, i) => [m, i]).filter(([m]) => /^follower_\d+$/.test(m.label));
   state.links = { leader, followers };
-  $('#links-section').hidden = leader < 0 || !followers.length;
+  const analysed = scene.files.some((f) => f.name === 'analysis.json'); // momo view reads it
+  $('#links-section').hidden = leader < 0 || !followers.length || (state.info.mode === 'view' && !analysed);
   $('#links-form').elements.follower.replaceChildren(...followers.map(([m]) =>
     element('option', { value: m.label.split('_')[1] }, m.label)));
   const model = state.info.model || {};
