@@ -165,3 +165,23 @@ def test_page_runs_a_transfer_and_draws_it(browser, live_url, tmp_path: Path):
         href,
     )
     assert magic == "PK" and size > 1000
+
+    # Attention correspondences: links from the leader to the follower frames it attends to.
+    def link_pixels() -> int:
+        shot = np.array(Image.open(io.BytesIO(canvas.screenshot_as_png)).convert("RGB"))
+        r, g, b = (shot[..., i].astype(int) for i in range(3))
+        return int(((r > 180) & (b > 180) & (g < 170)).sum())
+
+    before = link_pixels()
+    find(By.CSS_SELECTOR, "#links-form input[name=steps]").send_keys("5")
+    find(By.ID, "links-run").click()
+    _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#links-list li"), 60, "the links")
+    assert "layer 1" in find(By.ID, "links-status").text  # the tiny model's middle layer
+    first = find(By.CSS_SELECTOR, "#links-list li").text
+    assert first.startswith("0→") and int(first.split("→")[1]) in range(40)
+    time.sleep(0.5)
+    shown = link_pixels()
+    assert shown > before + 20, f"no link drawn ({before} -> {shown} magenta pixels)"
+    find(By.ID, "links-hide").click()
+    time.sleep(0.5)
+    assert link_pixels() < shown

@@ -131,6 +131,7 @@ def capture_features(
     seed: int | None = 0,
     noise: Tensor | None = None,
     progress: bool = False,
+    num_steps: int | None = None,
 ) -> AttentionFeatures:
     """Record per-frame self-attention queries, keys and values of one motion.
 
@@ -155,6 +156,8 @@ def capture_features(
         noise: optional initial latent ``[num_frames, 263]`` or ``[1, num_frames, 263]`` of a
             prompt (overrides ``seed``).
         progress: show a progress bar.
+        num_steps: DDIM steps of the run (None: all of the model's timesteps); the recorded
+            ``timesteps`` must then be among the respaced ones.
 
     Returns:
         `AttentionFeatures` with ``[len(layers), len(timesteps), T, d]`` tensors.
@@ -167,7 +170,7 @@ def capture_features(
     denoiser = model.denoiser
     config = denoiser.config
     modules = denoiser.self_attention_modules()
-    scheduler = ddim_scheduler(model)
+    scheduler = ddim_scheduler(model, num_steps)
     chosen_layers = _choose(layers, list(range(len(modules))), "layers")
     chosen_steps = _choose(timesteps, list(scheduler.timesteps), "timesteps")
     if denoiser.training:

@@ -210,6 +210,7 @@ def analyze_pair(
     leader_name: str | None = None,
     follower_name: str | None = None,
     progress: bool = False,
+    num_steps: int | None = None,
 ) -> PairAnalysis:
     """Capture, cluster and match the self-attention features of a leader and a follower.
 
@@ -227,6 +228,8 @@ def analyze_pair(
         leader_name, follower_name: labels for titles and the JSON (default: the prompt or
             the motion's name).
         progress: show progress bars.
+        num_steps: DDIM steps of inversion/sampling (None: all of the model's timesteps);
+            ``timestep`` must then be one of the respaced timesteps.
 
     Returns:
         `PairAnalysis`.
@@ -249,6 +252,7 @@ def analyze_pair(
             guidance_scale=guidance_scale,
             seed=item_seed,
             progress=progress,
+            num_steps=num_steps,
         )
 
     leader_features = capture(leader, seed)

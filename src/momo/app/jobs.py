@@ -4,7 +4,8 @@
 dispatcher thread that hands the next queued job to the worker (`momo.app.worker`). Cancelling
 a queued job drops it; cancelling the running one ends the worker process (a transfer cannot
 be interrupted from outside), deletes the job's partial output, and the next job starts a
-fresh worker, which loads the model again.
+fresh worker, which loads the model again. The same thread also hands the worker short
+requests about finished jobs (`JobManager.ask_correspondences`), ahead of queued transfers.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from momo.app.paths import new_id
 from momo.app.worker import progress_record, worker_main
-from momo.errors import ModelLoadError
+from momo.errors import ModelLoadError, TransferError
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +67,21 @@ class Job:
             "finished": self.finished,
             "inputs": self.spec.get("summary", {}),
         }
+
+
+@dataclass(eq=False)
+class _Ask:
+    """A request answered by the worker between transfers (filled in by the dispatcher)."""
+
+    id: str
+    spec: dict[str, Any]
+    done: threading.Event = field(default_factory=threading.Event)
+    result: dict[str, Any] | None = None
+    error: str | None = None
+
+    def fail(self, message: str) -> None:
+        self.error = message
+        self.done.set()
 
 
 class _Worker:
@@ -129,6 +145,7 @@ class JobManager:
         self.model_info: dict[str, Any] = {}
         self._jobs: dict[str, Job] = {}
         self._queue: deque[str] = deque()
+        self._asks: deque[_Ask] = deque()
         self._lock = threading.Condition()
         self._worker: _Worker | None = None
         self._closing = False
@@ -201,6 +218,32 @@ class JobManager:
                 self._lock.notify_all()
             return job.public()
 
+    def ask_correspondences(self, spec: dict[str, Any], timeout: float = 600.0) -> dict[str, Any]:
+        """Have the worker compute a finished job's correspondences (``spec`` as
+        `momo.app.worker.answer_correspondences` takes it); waits for a running transfer.
+
+        Raises:
+            TransferError: the worker's message (bad layer/timestep, missing files), a
+                shutdown, or no answer within ``timeout`` seconds.
+        """
+        ask = _Ask(new_id(), spec)
+        with self._lock:
+            if self._closing:
+                raise TransferError("the server is shutting down")
+            self._asks.append(ask)
+            self._lock.notify_all()
+        if not ask.done.wait(timeout):
+            with self._lock:
+                if ask in self._asks:
+                    self._asks.remove(ask)
+            raise TransferError(
+                f"no answer within {timeout:.0f} s (the model may be busy with a transfer); "
+                "try again later"
+            )
+        if ask.error is not None:
+            raise TransferError(ask.error)
+        return dict(ask.result or {})
+
     # -- dispatcher thread -----------------------------------------------------------------
     def _finish(self, job: Job, state: str, error: str | None = None) -> None:
         job.state = state
@@ -213,13 +256,20 @@ class JobManager:
     def _dispatch(self) -> None:
         while True:
             with self._lock:
-                while not self._queue and not self._closing:
+                while not self._queue and not self._asks and not self._closing:
                     self._lock.wait()
                 if self._closing:
+                    for ask in self._asks:
+                        ask.fail("the server is shutting down")
                     return
-                job = self._jobs[self._queue.popleft()]
-                job.state = RUNNING
-                job.progress = progress_record("starting", fraction=0.0)
+                ask = self._asks.popleft() if self._asks else None
+                if ask is None:
+                    job = self._jobs[self._queue.popleft()]
+                    job.state = RUNNING
+                    job.progress = progress_record("starting", fraction=0.0)
+            if ask is not None:
+                self._answer(ask)
+                continue
             try:
                 self._run(job)
             except Exception as error:  # keep serving the queue whatever happened to this job
@@ -231,20 +281,55 @@ class JobManager:
                 with self._lock:
                     self._finish(job, FAILED, f"internal error ({type(error).__name__}: {error})")
 
-    def _ensure_worker(self, job: Job) -> _Worker | None:
+    def _ensure_worker(self, job: Job | None) -> _Worker | None:
+        """The live worker (started if needed); None if the model failed to load, after
+        failing ``job`` (or raising ModelLoadError when there is no job)."""
         if self._worker is not None and self._worker.process.is_alive():
             return self._worker
-        with self._lock:
-            job.progress = progress_record("loading the model", fraction=0.0)
+        if job is not None:
+            with self._lock:
+                job.progress = progress_record("loading the model", fraction=0.0)
         try:
             self._worker = _Worker(self.model)
             self._worker.wait_ready(self.load_timeout)
         except ModelLoadError as error:
             self._worker = None
+            if job is None:
+                raise
             with self._lock:
                 self._finish(job, FAILED, str(error))
             return None
         return self._worker
+
+    def _answer(self, ask: _Ask) -> None:
+        """Send ``ask`` to the worker and wait for its answer; ``ask.done`` is always set."""
+        try:
+            worker = self._ensure_worker(None)
+            worker.conn.send(("correspond", ask.id, ask.spec))
+            while not ask.done.is_set():
+                with self._lock:
+                    if self._closing:
+                        ask.fail("the server is shutting down")
+                        return
+                if not worker.process.is_alive() and not worker.conn.poll():
+                    self._worker = None
+                    ask.fail("the worker process ended unexpectedly; try a shorter motion")
+                    return
+                if not worker.conn.poll(0.1):
+                    continue
+                kind, request_id, payload = worker.conn.recv()
+                if request_id != ask.id:
+                    continue
+                if kind == "answer":
+                    ask.result = payload
+                    ask.done.set()
+                elif kind == "failed":
+                    ask.fail(payload)
+        except ModelLoadError as error:
+            ask.fail(str(error))
+        except Exception as error:  # keep serving the queue whatever happened to this request
+            logger.exception("request %s: the dispatcher failed", ask.id)
+            ask.fail(f"internal error ({type(error).__name__}: {error})")
 
     def _run(self, job: Job) -> None:
         worker = self._ensure_worker(job)

@@ -8,6 +8,9 @@ Endpoints (JSON unless stated):
 - ``POST /api/jobs`` (`JobRequest`), ``GET /api/jobs``, ``GET /api/jobs/{id}``,
   ``POST /api/jobs/{id}/cancel``;
 - ``GET /api/jobs/{id}/scene``: the viewer's motions, metrics and file list;
+- ``GET /api/jobs/{id}/correspondences?follower=&layer=&timestep=&steps=``: the leader's frames
+  matched to a follower's by attention (`momo.app.correspond`), computed by the worker
+  (``momo view``: read from the folder's ``analysis.json``);
 - ``GET /api/jobs/{id}/files/{name}``, ``/video/{row}.mp4``, ``/zip``: downloads.
 
 Every error a user can cause answers 4xx with ``{"detail": "one line"}``. Files are served only
@@ -256,6 +259,30 @@ def create_app(state: AppState) -> FastAPI:
 
         folder, _ = _folders(state, job_id)
         return build_scene(folder)
+
+    @app.get("/api/jobs/{job_id}/correspondences")
+    def correspondences(
+        job_id: str,
+        follower: int = 0,
+        layer: int | None = None,
+        timestep: int | None = None,
+        steps: int | None = None,
+    ) -> dict[str, Any]:
+        from momo.app.correspond import check_request, follower_file, read_analysis
+
+        folder, _ = _folders(state, job_id)
+        if state.jobs is None:
+            return read_analysis(folder, follower, layer, timestep)
+        check_request(layer, timestep, steps, state.jobs.model_info)
+        follower_file(folder, follower)
+        spec = {
+            "folder": str(folder),
+            "follower": follower,
+            "layer": layer,
+            "timestep": timestep,
+            "steps": steps,
+        }
+        return state.jobs.ask_correspondences(spec)
 
     @app.get("/api/jobs/{job_id}/files/{name}")
     def download(job_id: str, name: str) -> FileResponse:

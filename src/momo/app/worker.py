@@ -10,7 +10,9 @@ to the server (tuples):
 - ``("warning", job_id, text)`` for each warning logged during a transfer;
 - ``("done", job_id, None)`` / ``("failed", job_id, message)``.
 
-Messages received: ``("run", job_id, spec)`` (see `run_job`) and ``("stop", None, None)``.
+Messages received: ``("run", job_id, spec)`` (see `run_job`), ``("correspond", request_id,
+spec)`` (see `answer_correspondences`; answered ``("answer", request_id, result)`` or
+``("failed", request_id, message)``) and ``("stop", None, None)``.
 
 Step progress: `momo.transfer` offers no step callback, only tqdm bars (``progress=True``). This
 dedicated process sends its standard error to a `ProgressStream`, which reads the bars'
@@ -139,6 +141,32 @@ def run_job(model: Any, job_id: str, spec: dict[str, Any], send: Any) -> None:
         result.save(Path(spec["out_dir"]), render=render)
 
 
+def answer_correspondences(model: Any, request_id: str, spec: dict[str, Any], send: Any) -> None:
+    """Compute a finished job's leader-to-follower correspondences and send them back.
+
+    ``spec``: ``folder`` (the job's output folder), ``follower``, ``layer``, ``timestep``,
+    ``steps`` (see `momo.app.correspond.compute_correspondences`).
+    """
+    from momo.app.correspond import compute_correspondences
+
+    try:
+        result = compute_correspondences(
+            model,
+            Path(spec["folder"]),
+            int(spec["follower"]),
+            spec.get("layer"),
+            spec.get("timestep"),
+            spec.get("steps"),
+        )
+    except _USER_ERRORS as error:
+        send(("failed", request_id, _error_message(error)))
+    except Exception as error:  # reported to the page; the worker keeps serving
+        logger.exception("correspondences %s failed", request_id)
+        send(("failed", request_id, _error_message(error)))
+    else:
+        send(("answer", request_id, result))
+
+
 def _transfer_options(model: Any, settings: dict[str, Any]) -> dict[str, Any]:
     """`momo.transfer`'s keyword arguments from the page's settings (spans parsed as the CLI's)."""
     from momo.pipelines.transfer.schedule import parse_span
@@ -194,6 +222,9 @@ def worker_main(
             kind, job_id, spec = conn.recv()
         except EOFError:
             return
+        if kind == "correspond":
+            answer_correspondences(model, job_id, spec, conn.send)
+            continue
         if kind != "run":
             return
         try:

@@ -226,8 +226,54 @@ async function show(id) {
   renderLegend(scene);
   renderMetrics(scene.metrics);
   renderDownloads(id, scene);
+  setupLinks(scene);
   state.scene = scene;
   if ($('#bvh').checked) loadBvh();
+}
+
+// ---- correspondences ----------------------------------------------------------------------
+function setupLinks(scene) {
+  // The followers of this result (not their copies) in the picker; links need the leader.
+  const leader = scene.motions.findIndex((m) => m.label === 'leader');
+  const followers = scene.motions.map((m, i) => [m, i]).filter(([m]) => /^follower_\d+$/.test(m.label));
+  state.links = { leader, followers };
+  const analysed = scene.files.some((f) => f.name === 'analysis.json'); // momo view reads it
+  $('#links-section').hidden = leader < 0 || !followers.length || (state.info.mode === 'view' && !analysed);
+  $('#links-form').elements.follower.replaceChildren(...followers.map(([m]) =>
+    element('option', { value: m.label.split('_')[1] }, m.label)));
+  const model = state.info.model || {};
+  if (model.num_layers) $('#links-form').elements.layer.placeholder = String(Math.floor(model.num_layers / 2));
+  $('#links-form').elements.timestep.placeholder = 'middle';
+  $('#links-form').elements.steps.placeholder = 'all';
+  $('#links-status').textContent = '';
+  $('#links-list').replaceChildren();
+}
+
+async function showLinks() {
+  const form = $('#links-form');
+  const params = new URLSearchParams({ follower: form.elements.follower.value });
+  for (const name of ['layer', 'timestep', 'steps']) {
+    const value = form.elements[name].value.trim();
+    if (value) params.set(name, value);
+  }
+  const id = state.shown;
+  $('#links-status').className = 'muted';
+  $('#links-status').textContent = 'computing (inversion of the leader and the follower) ...';
+  try {
+    const found = await api(`/api/jobs/${id}/correspondences?${params}`);
+    if (state.shown !== id) return;
+    const follower = state.links.followers.find(([m]) => m.label === `follower_${found.follower}`);
+    const mapping = found.leader_to_follower;
+    const every = Math.max(1, Math.round(mapping.length / 12));
+    viewer.setLinks(state.links.leader, follower[1], mapping, every);
+    $('#links-status').textContent = `layer ${found.layer}, timestep ${found.timestep}: leader frame → follower_${found.follower} frame (every ${every})`;
+    const items = [];
+    for (let i = 0; i < mapping.length; i += every) items.push(element('li', { 'data-frame': String(i) }, `${i}→${mapping[i]}`));
+    $('#links-list').replaceChildren(...items);
+  } catch (error) {
+    $('#links-status').className = 'error';
+    $('#links-status').textContent = error.message;
+  }
 }
 
 function loadBvh() {
@@ -256,6 +302,12 @@ function bindToolbar() {
     $('#frame-label').textContent = `${frame + 1} / ${frames}`;
   };
   $('#fit').addEventListener('click', () => viewer.frameCamera());
+  $('#links-run').addEventListener('click', showLinks);
+  $('#links-hide').addEventListener('click', () => {
+    viewer.clearLinks();
+    $('#links-list').replaceChildren();
+    $('#links-status').textContent = '';
+  });
   $('#speed').addEventListener('change', (event) => { viewer.speed = Number(event.target.value); });
   $('#layout').addEventListener('change', (event) => { viewer.layout = event.target.value; viewer.arrange(); viewer.frameCamera(); });
   $('#traces').addEventListener('change', (event) => { viewer.showTraces = event.target.checked; viewer.arrange(); });

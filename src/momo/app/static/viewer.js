@@ -1,9 +1,10 @@
 // The 3D viewer: stick figures of leader, followers and outputs from joint positions (metres,
 // y up), a floor grid, root traces and foot contacts; optionally the .bvh files drawn by
-// three.js's own BVHLoader on top (an outside check of our BVH writer).
+// three.js's own BVHLoader on top (an outside check of our BVH writer); attention
+// correspondences as links from the leader's root at sampled frames to the matched follower frames.
 import {
   AmbientLight, AnimationMixer, BufferGeometry, BVHLoader, Color, CylinderGeometry,
-  DirectionalLight, Float32BufferAttribute, GridHelper, Group, Line, LineBasicMaterial, Mesh,
+  DirectionalLight, Float32BufferAttribute, GridHelper, Group, Line, LineBasicMaterial, LineSegments, Mesh,
   MeshLambertMaterial, OrbitControls, PerspectiveCamera, Scene, SkeletonHelper, SphereGeometry,
   Vector3, WebGLRenderer,
 } from 'three-viewer';
@@ -15,6 +16,8 @@ const ROLE_COLOURS = {
 };
 const CONTACT_COLOUR = new Color('#ef4444');
 const SPACING = 1.6; // metres between figures side by side
+const LINK_COLOUR = '#e879f9';
+const LINK_JOINT = 0; // the root (pelvis)
 
 export function roleColour(role, index) {
   const list = ROLE_COLOURS[role] || ['#e5e7eb'];
@@ -94,6 +97,7 @@ export class Viewer {
     this.controls.target.set(0, 0.9, 0);
     this.figures = [];
     this.bvh = [];
+    this.links = null;
     this.frame = 0;
     this.time = 0;
     this.playing = true;
@@ -128,6 +132,7 @@ export class Viewer {
   clear() {
     for (const figure of this.figures) this.scene.remove(figure.group);
     this.clearBvh();
+    this.clearLinks();
     this.figures = [];
   }
 
@@ -157,7 +162,50 @@ export class Viewer {
       figure.trace.visible = this.showTraces;
     });
     this.bvh.forEach((item) => { item.root.position.x = this.offset(item.index); });
+    if (this.links) this.placeLinks();
     this.draw();
+  }
+
+  clearLinks() {
+    if (!this.links) return;
+    this.scene.remove(this.links.all);
+    this.scene.remove(this.links.current);
+    this.links = null;
+  }
+
+  setLinks(leader, follower, mapping, every) {
+    // Lines from figure `leader`'s root at every `every`-th frame i to figure `follower`'s root
+    // at frame mapping[i], and a brighter one for the frame shown now.
+    this.clearLinks();
+    const all = new LineSegments(new BufferGeometry(), new LineBasicMaterial({ color: LINK_COLOUR, transparent: true, opacity: 0.55 }));
+    const current = new Line(new BufferGeometry(), new LineBasicMaterial({ color: '#ffffff' }));
+    this.links = { leader, follower, mapping, every, all, current };
+    this.scene.add(all);
+    this.scene.add(current);
+    this.placeLinks();
+    this.draw();
+  }
+
+  linkEnds(i) {
+    const { leader, follower, mapping } = this.links;
+    const a = this.figures[leader].motion.joints[i][LINK_JOINT];
+    const b = this.figures[follower].motion.joints[mapping[i]][LINK_JOINT];
+    return [a[0] + this.offset(leader), a[1], a[2], b[0] + this.offset(follower), b[1], b[2]];
+  }
+
+  placeLinks() {
+    const { mapping, every, all } = this.links;
+    const points = [];
+    for (let i = 0; i < mapping.length; i += every) points.push(...this.linkEnds(i));
+    all.geometry.setAttribute('position', new Float32BufferAttribute(points, 3));
+    all.geometry.computeBoundingSphere();
+  }
+
+  drawCurrentLink() {
+    const { mapping, current } = this.links;
+    const i = Math.min(this.frame, mapping.length - 1);
+    current.geometry.setAttribute('position', new Float32BufferAttribute(this.linkEnds(i), 3));
+    current.geometry.computeBoundingSphere();
   }
 
   setVisible(i, visible) {
@@ -192,6 +240,7 @@ export class Viewer {
   draw() {
     for (const figure of this.figures) figure.show(this.frame, this.showContacts);
     for (const item of this.bvh) item.mixer.setTime(Math.min(this.time, item.duration));
+    if (this.links) this.drawCurrentLink();
     this.onFrame(this.frame, this.frames);
   }
 
