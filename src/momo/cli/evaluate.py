@@ -10,6 +10,10 @@
 Writes ``settings.json``, per-pair results under ``pairs/``, then ``summary.json``,
 ``summary.md`` and ``summary.png`` into ``--out`` (see `momo.evaluation.run_benchmark`), and
 prints the table. A run in ``--out`` with the same settings is resumed.
+
+Started by ``torchrun --nproc-per-node N -m momo evaluate ...``, the N processes split the pairs
+into shards (gloo on CPU, NCCL with ``--device cuda``, one GPU per local rank) and rank 0
+writes the same summary one process would.
 """
 
 from __future__ import annotations
@@ -93,30 +97,34 @@ def _transfer_options(args: argparse.Namespace, model: Any) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark into ``args.out``; prints the summary table."""
     from momo.data.humanml3d import HumanML3D
+    from momo.evaluation.distributed import process_group, rank_and_world
     from momo.evaluation.evaluator import T2MEvaluator
     from momo.evaluation.runner import run_benchmark
 
     dataset = HumanML3D(args.humanml3d)
-    evaluator = None
-    if args.evaluator is not None:
-        evaluator = T2MEvaluator.load(args.evaluator, device=args.device)
-    model = load_model_arg(args)
-    report = run_benchmark(
-        model,
-        dataset,
-        args.pairs,
-        evaluator=evaluator,
-        mode=args.mode,
-        baselines=[b.strip() for b in args.baselines.split(",") if b.strip()],
-        out_dir=args.out,
-        resume=not args.no_resume,
-        progress=sys.stderr.isatty(),
-        subset_size=args.subset,
-        seed=args.seed,
-        match=args.match,
-        command=shlex.join(["momo", *sys.argv[1:]]),
-        **_transfer_options(args, model),
-    )
-    print(report.markdown(), end="")
-    print(f"wrote {args.out}")
+    with process_group(args.device):
+        evaluator = None
+        if args.evaluator is not None:
+            evaluator = T2MEvaluator.load(args.evaluator, device=args.device)
+        model = load_model_arg(args)
+        report = run_benchmark(
+            model,
+            dataset,
+            args.pairs,
+            evaluator=evaluator,
+            mode=args.mode,
+            baselines=[b.strip() for b in args.baselines.split(",") if b.strip()],
+            out_dir=args.out,
+            resume=not args.no_resume,
+            progress=sys.stderr.isatty(),
+            subset_size=args.subset,
+            seed=args.seed,
+            match=args.match,
+            command=shlex.join(["momo", *sys.argv[1:]]),
+            **_transfer_options(args, model),
+        )
+        rank, _ = rank_and_world()
+    if rank == 0:
+        print(report.markdown(), end="")
+        print(f"wrote {args.out}")
     return 0
