@@ -61,7 +61,8 @@ def test_two_gloo_ranks_write_the_single_process_summary(tmp_path: Path) -> None
     env = {**os.environ, "OMP_NUM_THREADS": "1", "WORLD_SIZE": "2", "LOCAL_WORLD_SIZE": "2"}
     env.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     env["PYTHONPATH"] = os.pathsep.join([*sys.path, env.get("PYTHONPATH", "")])
-    command = [sys.executable, "-m", "momo", *argv, "--out", str(tmp_path / "two")]
+    cache = ["--inversion-cache", str(tmp_path / "inversions")]  # shared by both ranks
+    command = [sys.executable, "-m", "momo", *argv, *cache, "--out", str(tmp_path / "two")]
     ranks = [
         subprocess.Popen(
             command,
@@ -77,6 +78,7 @@ def test_two_gloo_ranks_write_the_single_process_summary(tmp_path: Path) -> None
         assert rank.returncode == 0, err[-3000:]
     assert "| momo |" in outputs[0][0] and "| momo |" not in outputs[1][0]  # rank 0 prints
 
+    assert len(list((tmp_path / "inversions").glob("*.npy"))) == 3  # 000001, 000004, 000005
     one, two = (json.loads((tmp_path / d / "summary.json").read_text()) for d in ("one", "two"))
     assert two["settings"] == one["settings"]
     got, want = _flat(two["summary"]), _flat(one["summary"])

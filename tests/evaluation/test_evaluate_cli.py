@@ -74,3 +74,13 @@ def test_evaluate_errors_are_one_line(
     assert len(lines) == 1 and lines[0].startswith("momo evaluate: error: ")
     assert fragment in lines[0]
     assert not (tmp_path / "out").exists()
+
+
+def test_an_inversion_cache_that_is_a_file_is_one_line(
+    folders: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = _argv(folders, tmp_path / "out", "--inversion-cache", str(folders["pairs"]))
+    assert main(argv) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and "inversion cache" in lines[0] and "not a folder" in lines[0]
+    assert not (tmp_path / "out").exists()

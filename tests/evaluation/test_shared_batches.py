@@ -11,8 +11,9 @@ import pytest
 import momo
 import momo.data
 from kit import tiny_model
-from momo.errors import EvaluationError
-from momo.evaluation import run_benchmark
+from momo.errors import EvaluationError, TransferError
+from momo.evaluation import InversionCache, run_benchmark
+from momo.evaluation.runner import model_digest
 from momo.evaluation.shards import shard, transfer_groups
 
 from .hml_kit import write_tiny_humanml3d
@@ -61,3 +62,58 @@ def test_shared_leader_batch_equals_each_pair_alone(
     # The repeated pair's follower rows are identical inputs: identical outputs.
     first, repeat = (batched.pairs[i]["methods"]["momo"]["metrics"] for i in (0, 3))
     assert first == pytest.approx(repeat, abs=1e-9)
+
+
+def test_a_second_run_takes_every_inversion_from_the_disk_cache(tmp_path: Path) -> None:
+    model = tiny_model(num_timesteps=4, num_layers=2)
+    dataset = momo.data.HumanML3D(write_tiny_humanml3d(tmp_path / "hml"))
+    digest = model_digest(model)
+    options = dict(progress=False, num_steps=3)
+    first_cache = InversionCache(tmp_path / "inversions", digest)
+    first = run_benchmark(model, dataset, PAIRS, inversion_cache=first_cache, **options)
+    # Group 1 inverts 000004, 000001 (twice, same batch) and 000005; group 2 reuses two.
+    assert (first_cache.misses, first_cache.hits) == (4, 2)
+    assert len(list((tmp_path / "inversions").glob("*.npy"))) == 3
+    second_cache = InversionCache(tmp_path / "inversions", digest)
+    second = run_benchmark(model, dataset, PAIRS, inversion_cache=second_cache, **options)
+    assert (second_cache.misses, second_cache.hits) == (0, 6)
+    for a, b in zip(first.pairs, second.pairs):
+        assert a["methods"]["momo"]["metrics"] == pytest.approx(
+            b["methods"]["momo"]["metrics"], abs=1e-9
+        )
+    # Other settings are other entries: fewer steps invert anew.
+    third_cache = InversionCache(tmp_path / "inversions", digest)
+    run_benchmark(
+        model, dataset, PAIRS[:1], inversion_cache=third_cache, progress=False, num_steps=2
+    )
+    assert third_cache.hits == 0 and third_cache.misses == 2
+    with pytest.raises(EvaluationError, match="another model"):
+        run_benchmark(
+            tiny_model(1, num_timesteps=4, num_layers=2),
+            dataset,
+            PAIRS,
+            inversion_cache=first_cache,
+        )
+
+
+def test_stored_inversions_give_the_transfer_of_fresh_ones(tmp_path: Path) -> None:
+    model = tiny_model(num_timesteps=4, num_layers=2)
+    rng = np.random.default_rng(0)
+    leader = momo.Motion(rng.standard_normal((30, 263)), text="a person walks")
+    followers = [
+        momo.Motion(rng.standard_normal((n, 263)), text="a person jumps") for n in (24, 40)
+    ]
+    cache = InversionCache(None, model_digest(model))
+    # The followers are inverted alone (and padded in one case), then reused in a new batch.
+    for follower in followers:
+        momo.transfer(model, leader, [follower], progress=False, inversions=cache)
+    assert cache.misses == 3 and cache.hits == 1
+    fresh = momo.transfer(model, leader, followers, progress=False)
+    stored = momo.transfer(model, leader, followers, progress=False, inversions=cache)
+    assert cache.hits == 4
+    for a, b in zip(fresh.outputs, stored.outputs):
+        np.testing.assert_allclose(a.features, b.features, rtol=1e-9, atol=1e-9)
+    with pytest.raises(TransferError, match="reuse_inversion"):
+        momo.transfer(
+            model, leader, followers, progress=False, reuse_inversion=True, inversions=cache
+        )

@@ -6,6 +6,7 @@
                   [--subset N] [--seed S] [--match exact|contains]
                   [--layers A:B] [--steps A:B] [--guidance S] [--follower-copies K]
                   [--sampling-steps N] [--reuse-inversion] [--no-resume] [--device cpu|cuda]
+                  [--inversion-cache DIR]
 
 Writes ``settings.json``, per-pair results under ``pairs/``, then ``summary.json``,
 ``summary.md`` and ``summary.png`` into ``--out`` (see `momo.evaluation.run_benchmark`), and
@@ -70,6 +71,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument(
         "--no-resume", action="store_true", help="refuse to continue a run found in --out"
     )
+    parser.add_argument(
+        "--inversion-cache", metavar="DIR",
+        help="folder where each motion's inversion is kept (per model, motion and settings) "
+        "and reused by later runs; default: kept in memory for this run",
+    )  # fmt: skip
     parser.set_defaults(func=run)
     return parser
 
@@ -121,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             match=args.match,
             command=shlex.join(["momo", *sys.argv[1:]]),
+            inversion_cache=args.inversion_cache,
             **_transfer_options(args, model),
         )
         rank, _ = rank_and_world()

@@ -42,6 +42,7 @@ import numpy as np
 from momo.errors import EvaluationError, MomoError, OutputExistsError
 from momo.evaluation import baselines as baseline_fns
 from momo.evaluation.distributed import barrier, rank_and_world
+from momo.evaluation.inversion_cache import InversionCache
 from momo.evaluation.pairs import load_pairs, subset
 from momo.evaluation.report import plot_summary, summary_markdown
 from momo.evaluation.shards import shard, transfer_groups
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
 MAX_FRAMES = 196
 MODES = ("inversion", "gen")
 #: Keywords of `momo.transfer` the runner sets itself.
-_RUNNER_KEYWORDS = {"model", "leader", "followers", "seed", "progress", "num_frames"}
+_RUNNER_KEYWORDS = {"model", "leader", "followers", "seed", "progress", "num_frames", "inversions"}
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ def run_benchmark(
     seed: int = 0,
     match: str = "exact",
     command: str | None = None,
+    inversion_cache: InversionCache | str | os.PathLike[str] | None = None,
     **transfer_options: Any,
 ) -> BenchmarkReport:
     """Run MoMo (and baselines) over benchmark pairs and summarise in the paper's columns.
@@ -137,6 +139,9 @@ def run_benchmark(
         match: how ids find their motion: ``"exact"`` or the reference's ``"contains"``
             (see `momo.data.HumanML3D.resolve`).
         command: the command line that started the run, recorded in ``summary.json``.
+        inversion_cache: inversion mode: a folder (or an `InversionCache`) where each distinct
+            motion's inversion is kept and later runs find it; None: kept in memory for this
+            run only. Unused with ``reuse_inversion`` (which inverts with each pair).
         **transfer_options: keywords of `momo.transfer` (layers, steps, guidance_scale,
             num_steps, follower_copies, reuse_inversion, ...).
 
@@ -159,38 +164,16 @@ def run_benchmark(
     )
     chosen = subset(pair_list, subset_size, seed)
     entries = _resolve_ids(dataset, [pair_list[i] for i in chosen], match)
+    cache = _inversion_cache(inversion_cache, settings)
     rank, world = rank_and_world()
-    if world > 1 and out_dir is None:
-        raise EvaluationError("a run over several processes needs an output folder (--out)")
-    out = _prepare_out_dir(out_dir, settings, resume) if rank == 0 else None
-    if world > 1:
-        barrier()  # rank 0 has checked or created the folder
-        out = out if rank == 0 else _prepare_out_dir(out_dir, settings, resume=True)
+    out = _open_out_dir(out_dir, settings, resume, rank, world)
     groups = transfer_groups(pair_list, chosen, share_leader=settings.mode == "inversion")
     mine = shard(groups, rank, world)
-    done: dict[int, dict[str, Any]] = {}
-    from tqdm.auto import tqdm
-
-    with tqdm(
-        total=sum(map(len, mine)), desc="benchmark pairs", unit="pair", disable=not progress
-    ) as bar:
-        for group in mine:
-            for i in group:
-                record = _load_record(out, i) if out is not None else None
-                if record is not None:
-                    done[i] = record
-            todo = [i for i in group if i not in done]
-            if todo:
-                done.update(
-                    _run_group(model, dataset, evaluator, settings, pair_list, todo, entries, out)
-                )
-            bar.update(len(group))
+    context = _RunContext(model, dataset, evaluator, settings, pair_list, entries, out, cache)
+    done = _run_shard(context, mine, progress)
     if world > 1:
         barrier()  # every rank's records are written
-        done = {i: _load_record(out, i) for i in chosen}  # type: ignore[arg-type]
-        missing = [i for i, record in done.items() if record is None]
-        if missing:
-            raise EvaluationError(f"pairs {missing[:5]} have no record in {out}; run again")
+        done = _gather(out, chosen)
     records = [done[i] for i in chosen]
     summary = summarize(
         records,
@@ -333,19 +316,71 @@ def frame_limit(model: MotionDiffusionModel) -> int:
     return min(MAX_FRAMES, model.max_frames)
 
 
-def _run_group(
-    model: MotionDiffusionModel,
-    dataset: Any,
-    evaluator: T2MEvaluator | None,
-    settings: BenchmarkSettings,
-    pair_list: Sequence[tuple[str, str]],
-    indices: Sequence[int],
-    entries: dict[str, Any],
-    out: Path | None,
+@dataclass(frozen=True)
+class _RunContext:
+    """What every transfer group of a run needs."""
+
+    model: MotionDiffusionModel
+    dataset: Any
+    evaluator: T2MEvaluator | None
+    settings: BenchmarkSettings
+    pair_list: Sequence[tuple[str, str]]
+    entries: dict[str, Any]
+    out: Path | None
+    cache: InversionCache | None
+
+
+def _open_out_dir(
+    out_dir: Any, settings: BenchmarkSettings, resume: bool, rank: int, world: int
+) -> Path | None:
+    """Rank 0 checks or creates the folder first; the other ranks then join its run."""
+    if world > 1 and out_dir is None:
+        raise EvaluationError("a run over several processes needs an output folder (--out)")
+    out = _prepare_out_dir(out_dir, settings, resume) if rank == 0 else None
+    if world > 1:
+        barrier()
+        out = out if rank == 0 else _prepare_out_dir(out_dir, settings, resume=True)
+    return out
+
+
+def _run_shard(
+    context: _RunContext, groups: Sequence[list[int]], progress: bool
 ) -> dict[int, dict[str, Any]]:
+    """Records of this rank's pairs: read when a previous run left them, else computed."""
+    from tqdm.auto import tqdm
+
+    done: dict[int, dict[str, Any]] = {}
+    total = sum(map(len, groups))
+    with tqdm(total=total, desc="benchmark pairs", unit="pair", disable=not progress) as bar:
+        for group in groups:
+            for i in group:
+                record = _load_record(context.out, i) if context.out is not None else None
+                if record is not None:
+                    done[i] = record
+            todo = [i for i in group if i not in done]
+            if todo:
+                done.update(_run_group(context, todo))
+            bar.update(len(group))
+    return done
+
+
+def _gather(out: Path | None, chosen: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Every rank's records, read back from ``out`` (set whenever there are several ranks)."""
+    done = {}
+    for i in chosen:
+        record = None if out is None else _load_record(out, i)
+        if record is None:
+            raise EvaluationError(f"pair {i} has no record in {out}; run the command again")
+        done[i] = record
+    return done
+
+
+def _run_group(context: _RunContext, indices: Sequence[int]) -> dict[int, dict[str, Any]]:
     """Pairs sharing one leader (or one pair) as one `momo.transfer`; their records by index."""
     import momo
 
+    model, dataset, settings = context.model, context.dataset, context.settings
+    pair_list, entries, out, cache = context.pair_list, context.entries, context.out, context.cache
     limit = frame_limit(model)
     leader_entry = entries[pair_list[indices[0]][0]]
     follower_entries = [entries[pair_list[i][1]] for i in indices]
@@ -368,6 +403,7 @@ def _run_group(
             num_frames=None if settings.mode == "inversion" else len(leader_raw[:limit]),
             seed=settings.seed + indices[0],
             progress=False,
+            **({} if cache is None else {"inversions": cache}),
             **settings.transfer_options,
         )
     except MomoError as exc:
@@ -395,12 +431,25 @@ def _run_group(
             "cropped": bool(len(leader_raw) > limit or len(followers_raw[j]) > limit),
             "follower_caption": captions[j].text,
             "follower_tokens": list(captions[j].tokens),
-            "methods": _method_records(outputs, leader_ref, follower_ref, evaluator),
+            "methods": _method_records(outputs, leader_ref, follower_ref, context.evaluator),
         }
         if out is not None:
             _write_record(out, index, record, outputs)
         records[index] = record
     return records
+
+
+def _inversion_cache(
+    given: InversionCache | str | os.PathLike[str] | None, settings: BenchmarkSettings
+) -> InversionCache | None:
+    """The run's inversion cache: None when nothing is inverted or inversions are replayed."""
+    if settings.mode != "inversion" or settings.transfer_options.get("reuse_inversion"):
+        return None
+    if isinstance(given, InversionCache):
+        if given.model_sha256 != settings.model_sha256:
+            raise EvaluationError("the inversion cache was opened for another model")
+        return given
+    return InversionCache(given, settings.model_sha256)
 
 
 def _method_records(
