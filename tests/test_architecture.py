@@ -29,7 +29,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("momo.pipelines", "momo.models.loading"),
     ("momo.data",),
     ("momo.evaluation", "momo.analysis", "momo.training"),
-    ("momo.cli", "momo.app"),
+    # `python -m momo` runs the command line.
+    ("momo.cli", "momo.app", "momo.__main__"),
 )
 
 #: Packages of one layer that must not import each other, in either direction.

@@ -74,3 +74,68 @@ def test_evaluate_errors_are_one_line(
     assert len(lines) == 1 and lines[0].startswith("momo evaluate: error: ")
     assert fragment in lines[0]
     assert not (tmp_path / "out").exists()
+
+
+def test_an_inversion_cache_that_is_a_file_is_one_line(
+    folders: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = _argv(folders, tmp_path / "out", "--inversion-cache", str(folders["pairs"]))
+    assert main(argv) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and "inversion cache" in lines[0] and "not a folder" in lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_sweep_writes_one_run_per_configuration_and_a_table(
+    folders: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sweep = tmp_path / "sweep.json"
+    sweep.write_text(json.dumps({"sampling_steps": [1, 2], "layers": ["1:-1"]}))
+    assert main(_argv(folders, tmp_path / "plain")) == 0  # --sampling-steps 2, all layers
+    assert main(_argv(folders, tmp_path / "sweep", "--sweep", str(sweep))) == 0
+    printed = capsys.readouterr().out
+    assert "| sampling_steps=1 layers=1:-1 |" in printed
+    rows = json.loads((tmp_path / "sweep" / "sweep.json").read_text())
+    assert [r["configuration"] for r in rows] == [
+        {"sampling_steps": 1, "layers": "1:-1"},
+        {"sampling_steps": 2, "layers": "1:-1"},
+    ]
+    for row in rows:
+        run = json.loads((tmp_path / "sweep" / row["folder"] / "summary.json").read_text())
+        assert (
+            run["settings"]["transfer_options"]["num_steps"]
+            == row["configuration"]["sampling_steps"]
+        )
+        assert row["summary"] == run["summary"]["momo"]
+    # The tiny model has two layers, so layers 1:-1 is the default: the plain run's numbers.
+    plain = json.loads((tmp_path / "plain" / "summary.json").read_text())["summary"]["momo"]
+    for key, value in plain.items():
+        if isinstance(value, float):
+            assert rows[1]["summary"][key] == pytest.approx(value, rel=1e-6, abs=1e-9), key
+        else:
+            assert rows[1]["summary"][key] == value, key
+    assert len(list((tmp_path / "sweep" / "inversions").glob("*.npy"))) == 6  # 3 motions x 2
+
+
+@pytest.mark.parametrize(
+    ("grid", "fragment"),
+    [
+        ({"layerz": ["1:-1"]}, "unknown sweep option"),
+        ({"sampling_steps": ["ten"]}, "expected int"),
+        ({"layers": []}, "non-empty list"),
+        ({"layers": ["99:100"]}, "layers"),
+    ],
+)
+def test_bad_sweeps_fail_before_any_run(
+    folders: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    grid: dict,
+    fragment: str,
+) -> None:
+    sweep = tmp_path / "sweep.json"
+    sweep.write_text(json.dumps(grid))
+    assert main(_argv(folders, tmp_path / "out", "--sweep", str(sweep))) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and fragment in lines[0], lines
+    assert not (tmp_path / "out").exists()

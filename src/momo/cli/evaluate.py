@@ -6,10 +6,19 @@
                   [--subset N] [--seed S] [--match exact|contains]
                   [--layers A:B] [--steps A:B] [--guidance S] [--follower-copies K]
                   [--sampling-steps N] [--reuse-inversion] [--no-resume] [--device cpu|cuda]
+                  [--inversion-cache DIR] [--sweep FILE]
 
 Writes ``settings.json``, per-pair results under ``pairs/``, then ``summary.json``,
 ``summary.md`` and ``summary.png`` into ``--out`` (see `momo.evaluation.run_benchmark`), and
 prints the table. A run in ``--out`` with the same settings is resumed.
+
+With ``--sweep FILE`` (`momo.evaluation.sweep`) every configuration of the grid is one run in
+``--out/configNNN``; they share the inversion cache (default ``--out/inversions``) and
+``sweep.md``, ``sweep.json`` and ``sweep.png`` compare MoMo's row of each.
+
+Started by ``torchrun --nproc-per-node N -m momo evaluate ...``, the N processes split the pairs
+into shards (gloo on CPU, NCCL with ``--device cuda``, one GPU per local rank) and rank 0
+writes the same summary one process would.
 """
 
 from __future__ import annotations
@@ -17,9 +26,13 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from momo.cli.common import add_model_options, load_model_arg
+
+if TYPE_CHECKING:
+    from momo.evaluation.runner import BenchmarkReport
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -66,6 +79,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument(
         "--no-resume", action="store_true", help="refuse to continue a run found in --out"
     )
+    parser.add_argument(
+        "--sweep", metavar="FILE",
+        help="JSON grid of options (layers, steps, guidance, sampling_steps, follower_copies, "
+        "reuse_inversion) -> lists of values: one run per combination under --out/configNNN, "
+        "sharing the inversion cache, and one table sweep.md/.json/.png",
+    )  # fmt: skip
+    parser.add_argument(
+        "--inversion-cache", metavar="DIR",
+        help="folder where each motion's inversion is kept (per model, motion and settings) "
+        "and reused by later runs; default: kept in memory for this run",
+    )  # fmt: skip
     parser.set_defaults(func=run)
     return parser
 
@@ -91,16 +115,42 @@ def _transfer_options(args: argparse.Namespace, model: Any) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the benchmark into ``args.out``; prints the summary table."""
+    """Run the benchmark (or a sweep of benchmarks) into ``args.out``; prints the table."""
     from momo.data.humanml3d import HumanML3D
+    from momo.evaluation.distributed import process_group, rank_and_world
     from momo.evaluation.evaluator import T2MEvaluator
-    from momo.evaluation.runner import run_benchmark
+    from momo.evaluation.sweep import load_sweep
 
     dataset = HumanML3D(args.humanml3d)
-    evaluator = None
-    if args.evaluator is not None:
-        evaluator = T2MEvaluator.load(args.evaluator, device=args.device)
-    model = load_model_arg(args)
+    points = None if args.sweep is None else load_sweep(args.sweep)
+    with process_group(args.device):
+        evaluator = None
+        if args.evaluator is not None:
+            evaluator = T2MEvaluator.load(args.evaluator, device=args.device)
+        model = load_model_arg(args)
+        if points is None:
+            report = _run_one(args, model, dataset, evaluator, args.out, args.inversion_cache)
+            table = report.markdown()
+        else:
+            table = _run_sweep(args, points, model, dataset, evaluator)
+        rank, _ = rank_and_world()
+    if rank == 0:
+        print(table, end="")
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _run_one(
+    args: argparse.Namespace,
+    model: Any,
+    dataset: Any,
+    evaluator: Any,
+    out: str | Path,
+    inversion_cache: str | Path | None,
+) -> BenchmarkReport:
+    """One benchmark run with the options in ``args``."""
+    from momo.evaluation.runner import run_benchmark
+
     report = run_benchmark(
         model,
         dataset,
@@ -108,15 +158,42 @@ def run(args: argparse.Namespace) -> int:
         evaluator=evaluator,
         mode=args.mode,
         baselines=[b.strip() for b in args.baselines.split(",") if b.strip()],
-        out_dir=args.out,
+        out_dir=out,
         resume=not args.no_resume,
         progress=sys.stderr.isatty(),
         subset_size=args.subset,
         seed=args.seed,
         match=args.match,
         command=shlex.join(["momo", *sys.argv[1:]]),
+        inversion_cache=inversion_cache,
         **_transfer_options(args, model),
     )
-    print(report.markdown(), end="")
-    print(f"wrote {args.out}")
-    return 0
+    return report
+
+
+def _run_sweep(
+    args: argparse.Namespace,
+    points: list[dict[str, Any]],
+    model: Any,
+    dataset: Any,
+    evaluator: Any,
+) -> str:
+    """Every configuration of a sweep into ``out/configNNN``, then one table; returns it."""
+    from momo.evaluation.distributed import rank_and_world
+    from momo.evaluation.sweep import write_sweep
+
+    out = Path(args.out)
+    cache = args.inversion_cache if args.inversion_cache is not None else out / "inversions"
+    for point in points:  # every configuration checked before the first run
+        _transfer_options(argparse.Namespace(**{**vars(args), **point}), model)
+    summaries, folders = [], []
+    for i, point in enumerate(points):
+        folder = f"config{i:03d}"
+        point_args = argparse.Namespace(**{**vars(args), **point})
+        report = _run_one(point_args, model, dataset, evaluator, out / folder, cache)
+        summaries.append(report.summary["momo"])
+        folders.append(folder)
+    rank, _ = rank_and_world()
+    if rank != 0:
+        return ""
+    return write_sweep(out, points, summaries, folders)

@@ -18,10 +18,12 @@ _EXPORTS: dict[str, str] = {
     "negative_sample_scores": "momo.evaluation.embedding_metrics",
     "run_benchmark": "momo.evaluation.runner",
     "BenchmarkReport": "momo.evaluation.runner",
+    "InversionCache": "momo.evaluation.inversion_cache",
 }
 
 __all__ = [
     "BenchmarkReport",
+    "InversionCache",
     "T2MEvaluator",
     "diversity",
     "frechet_distance",
@@ -54,4 +56,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         r_precision,
     )
     from momo.evaluation.evaluator import T2MEvaluator
+    from momo.evaluation.inversion_cache import InversionCache
     from momo.evaluation.runner import BenchmarkReport, run_benchmark

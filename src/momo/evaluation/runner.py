@@ -7,7 +7,10 @@ Steps:
    model's limit, if lower), and the summary counts the cropped pairs.
 2. Per pair (in order, resumable): MoMo's output by `momo.transfer` (``inversion``: the real
    leader and follower are inverted; ``gen``: both are generated from their first captions),
-   then each baseline from the same leader and follower. Each output gets the auxiliary
+   then each baseline from the same leader and follower. In inversion mode pairs that share a
+   leader run as one transfer with several followers (`momo.evaluation.shards`; same outputs
+   up to float rounding). Under torchrun each rank runs its own shard of these groups and
+   writes its pairs' records; rank 0 writes the summary once every rank is done. Each output gets the auxiliary
    metrics and, with an evaluator, its motion embedding. With ``out_dir`` every pair's record
    (JSON) and outputs (``.npz``) are written atomically, so an interrupted run resumes.
 3. Summary per method: means of the auxiliary metrics; with an evaluator, FID against the
@@ -38,8 +41,11 @@ import numpy as np
 
 from momo.errors import EvaluationError, MomoError, OutputExistsError
 from momo.evaluation import baselines as baseline_fns
+from momo.evaluation.distributed import barrier, rank_and_world
+from momo.evaluation.inversion_cache import InversionCache
 from momo.evaluation.pairs import load_pairs, subset
 from momo.evaluation.report import plot_summary, summary_markdown
+from momo.evaluation.shards import shard, transfer_groups
 from momo.evaluation.summary import auxiliary_metrics, summarize
 from momo.utils.files import atomic_output
 
@@ -51,7 +57,7 @@ if TYPE_CHECKING:
 MAX_FRAMES = 196
 MODES = ("inversion", "gen")
 #: Keywords of `momo.transfer` the runner sets itself.
-_RUNNER_KEYWORDS = {"model", "leader", "followers", "seed", "progress", "num_frames"}
+_RUNNER_KEYWORDS = {"model", "leader", "followers", "seed", "progress", "num_frames", "inversions"}
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,7 @@ def run_benchmark(
     seed: int = 0,
     match: str = "exact",
     command: str | None = None,
+    inversion_cache: InversionCache | str | os.PathLike[str] | None = None,
     **transfer_options: Any,
 ) -> BenchmarkReport:
     """Run MoMo (and baselines) over benchmark pairs and summarise in the paper's columns.
@@ -127,10 +134,14 @@ def run_benchmark(
         progress: show a progress bar with ETA.
         subset_size: evaluate a seeded random subset of this many pairs (the reference's
             protocol: 512); None: all pairs.
-        seed: seed of the subset, the negatives' batches and every transfer (pair i: seed + i).
+        seed: seed of the subset, the negatives' batches and every transfer (pair i: seed + i;
+            a group of pairs sharing a leader: seed + its first pair's index).
         match: how ids find their motion: ``"exact"`` or the reference's ``"contains"``
             (see `momo.data.HumanML3D.resolve`).
         command: the command line that started the run, recorded in ``summary.json``.
+        inversion_cache: inversion mode: a folder (or an `InversionCache`) where each distinct
+            motion's inversion is kept and later runs find it; None: kept in memory for this
+            run only. Unused with ``reuse_inversion`` (which inverts with each pair).
         **transfer_options: keywords of `momo.transfer` (layers, steps, guidance_scale,
             num_steps, follower_copies, reuse_inversion, ...).
 
@@ -153,25 +164,17 @@ def run_benchmark(
     )
     chosen = subset(pair_list, subset_size, seed)
     entries = _resolve_ids(dataset, [pair_list[i] for i in chosen], match)
-    out = _prepare_out_dir(out_dir, settings, resume)
-    records = []
-    from tqdm.auto import tqdm
-
-    for i in tqdm(chosen, desc="benchmark pairs", unit="pair", disable=not progress):
-        leader_id, follower_id = pair_list[i]
-        cached = _load_record(out, i) if out is not None else None
-        if cached is None:
-            cached = _run_pair(
-                model,
-                dataset,
-                evaluator,
-                settings,
-                i,
-                entries[leader_id],
-                entries[follower_id],
-                out,
-            )
-        records.append(cached)
+    cache = _inversion_cache(inversion_cache, settings)
+    rank, world = rank_and_world()
+    out = _open_out_dir(out_dir, settings, resume, rank, world)
+    groups = transfer_groups(pair_list, chosen, share_leader=settings.mode == "inversion")
+    mine = shard(groups, rank, world)
+    context = _RunContext(model, dataset, evaluator, settings, pair_list, entries, out, cache)
+    done = _run_shard(context, mine, progress)
+    if world > 1:
+        barrier()  # every rank's records are written
+        done = _gather(out, chosen)
+    records = [done[i] for i in chosen]
     summary = summarize(
         records,
         dataset,
@@ -181,7 +184,7 @@ def run_benchmark(
         settings.seed,
     )
     report = BenchmarkReport(summary=summary, pairs=records, settings=settings.as_dict())
-    if out is not None:
+    if out is not None and rank == 0:
         _write_summary(out, report, command)
     return report
 
@@ -313,77 +316,169 @@ def frame_limit(model: MotionDiffusionModel) -> int:
     return min(MAX_FRAMES, model.max_frames)
 
 
-def _run_pair(
-    model: MotionDiffusionModel,
-    dataset: Any,
-    evaluator: T2MEvaluator | None,
-    settings: BenchmarkSettings,
-    index: int,
-    leader_entry: Any,
-    follower_entry: Any,
-    out: Path | None,
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _RunContext:
+    """What every transfer group of a run needs."""
+
+    model: MotionDiffusionModel
+    dataset: Any
+    evaluator: T2MEvaluator | None
+    settings: BenchmarkSettings
+    pair_list: Sequence[tuple[str, str]]
+    entries: dict[str, Any]
+    out: Path | None
+    cache: InversionCache | None
+
+
+def _open_out_dir(
+    out_dir: Any, settings: BenchmarkSettings, resume: bool, rank: int, world: int
+) -> Path | None:
+    """Rank 0 checks or creates the folder first; the other ranks then join its run."""
+    if world > 1 and out_dir is None:
+        raise EvaluationError("a run over several processes needs an output folder (--out)")
+    out = _prepare_out_dir(out_dir, settings, resume) if rank == 0 else None
+    if world > 1:
+        barrier()
+        out = out if rank == 0 else _prepare_out_dir(out_dir, settings, resume=True)
+    return out
+
+
+def _run_shard(
+    context: _RunContext, groups: Sequence[list[int]], progress: bool
+) -> dict[int, dict[str, Any]]:
+    """Records of this rank's pairs: read when a previous run left them, else computed."""
+    from tqdm.auto import tqdm
+
+    done: dict[int, dict[str, Any]] = {}
+    total = sum(map(len, groups))
+    with tqdm(total=total, desc="benchmark pairs", unit="pair", disable=not progress) as bar:
+        for group in groups:
+            for i in group:
+                record = _load_record(context.out, i) if context.out is not None else None
+                if record is not None:
+                    done[i] = record
+            todo = [i for i in group if i not in done]
+            if todo:
+                done.update(_run_group(context, todo))
+            bar.update(len(group))
+    return done
+
+
+def _gather(out: Path | None, chosen: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Every rank's records, read back from ``out`` (set whenever there are several ranks)."""
+    done = {}
+    for i in chosen:
+        record = None if out is None else _load_record(out, i)
+        if record is None:
+            raise EvaluationError(f"pair {i} has no record in {out}; run the command again")
+        done[i] = record
+    return done
+
+
+def _run_group(context: _RunContext, indices: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Pairs sharing one leader (or one pair) as one `momo.transfer`; their records by index."""
     import momo
 
-    leader_raw = dataset.entry_features(leader_entry)
-    follower_raw = dataset.entry_features(follower_entry)
-    leader_caption, follower_caption = leader_entry.captions[0], follower_entry.captions[0]
+    model, dataset, settings = context.model, context.dataset, context.settings
+    pair_list, entries, out, cache = context.pair_list, context.entries, context.out, context.cache
     limit = frame_limit(model)
-    leader_features, follower_features = leader_raw[:limit], follower_raw[:limit]
+    leader_entry = entries[pair_list[indices[0]][0]]
+    follower_entries = [entries[pair_list[i][1]] for i in indices]
+    leader_raw = dataset.entry_features(leader_entry)
+    followers_raw = [dataset.entry_features(e) for e in follower_entries]
+    leader_caption = leader_entry.captions[0]
+    captions = [e.captions[0] for e in follower_entries]
     if settings.mode == "inversion":
-        leader: Any = momo.Motion(leader_features, text=leader_caption.text)
-        followers: list[Any] = [momo.Motion(follower_features, text=follower_caption.text)]
+        leader: Any = momo.Motion(leader_raw[:limit], text=leader_caption.text)
+        followers: list[Any] = [
+            momo.Motion(raw[:limit], text=c.text) for raw, c in zip(followers_raw, captions)
+        ]
     else:
-        leader, followers = leader_caption.text, [follower_caption.text]
+        leader, followers = leader_caption.text, [c.text for c in captions]
     try:
         result = momo.transfer(
             model,
             leader,
             followers,
-            num_frames=None if settings.mode == "inversion" else len(leader_features),
-            seed=settings.seed + index,
+            num_frames=None if settings.mode == "inversion" else len(leader_raw[:limit]),
+            seed=settings.seed + indices[0],
             progress=False,
+            **({} if cache is None else {"inversions": cache}),
             **settings.transfer_options,
         )
     except MomoError as exc:
+        names = ", ".join(e.name for e in follower_entries)
         raise EvaluationError(
-            f"pair {index} ({leader_entry.name}, {follower_entry.name}): {exc}"
+            f"pairs {list(indices)} ({leader_entry.name}; {names}): {exc}"
         ) from None
-    leader_ref, follower_ref = (m.features for m in result.metric_references()[0])
-    outputs = {"momo": result.outputs[0].features}
-    outputs.update(
-        _baseline_outputs(
-            model, dataset, settings, leader_ref, follower_ref, follower_caption.text, index
+    records = {}
+    for j, index in enumerate(indices):
+        leader_ref, follower_ref = (m.features for m in result.metric_references()[j])
+        outputs = {"momo": result.outputs[j].features}
+        outputs.update(
+            _baseline_outputs(
+                model, dataset, settings, leader_ref, follower_ref, captions[j].text, index
+            )
         )
-    )
+        record = {
+            "index": index,
+            "leader": leader_entry.motion_id,
+            "follower": follower_entries[j].motion_id,
+            "leader_name": leader_entry.name,
+            "follower_name": follower_entries[j].name,
+            "leader_frames": int(len(leader_raw[:limit])),
+            "follower_frames": int(len(followers_raw[j][:limit])),
+            "cropped": bool(len(leader_raw) > limit or len(followers_raw[j]) > limit),
+            "follower_caption": captions[j].text,
+            "follower_tokens": list(captions[j].tokens),
+            "methods": _method_records(outputs, leader_ref, follower_ref, context.evaluator),
+        }
+        if out is not None:
+            _write_record(out, index, record, outputs)
+        records[index] = record
+    return records
+
+
+def _inversion_cache(
+    given: InversionCache | str | os.PathLike[str] | None, settings: BenchmarkSettings
+) -> InversionCache | None:
+    """The run's inversion cache: None when nothing is inverted or inversions are replayed."""
+    if settings.mode != "inversion" or settings.transfer_options.get("reuse_inversion"):
+        return None
+    if isinstance(given, InversionCache):
+        if given.model_sha256 != settings.model_sha256:
+            raise EvaluationError("the inversion cache was opened for another model")
+        return given
+    return InversionCache(given, settings.model_sha256)
+
+
+def _method_records(
+    outputs: dict[str, np.ndarray],
+    leader: np.ndarray,
+    follower: np.ndarray,
+    evaluator: T2MEvaluator | None,
+) -> dict[str, Any]:
+    """Per method: the auxiliary metrics and (with an evaluator) the motion embedding."""
     methods = {}
     for method, output in outputs.items():
         embedding = None
         if evaluator is not None:
             embedding = evaluator.encode_motions([output])[0].double().cpu().tolist()
         methods[method] = {
-            "metrics": auxiliary_metrics(output, leader_ref, follower_ref),
+            "metrics": auxiliary_metrics(output, leader, follower),
             "embedding": embedding,
         }
-    record = {
-        "index": index,
-        "leader": leader_entry.motion_id,
-        "follower": follower_entry.motion_id,
-        "leader_name": leader_entry.name,
-        "follower_name": follower_entry.name,
-        "leader_frames": int(len(leader_features)),
-        "follower_frames": int(len(follower_features)),
-        "cropped": bool(len(leader_raw) > limit or len(follower_raw) > limit),
-        "follower_caption": follower_caption.text,
-        "follower_tokens": list(follower_caption.tokens),
-        "methods": methods,
-    }
-    if out is not None:
-        with atomic_output(out / "pairs" / f"{index:04d}.npz", overwrite=True) as tmp:
-            np.savez(tmp, **{name: np.asarray(o, np.float32) for name, o in outputs.items()})
-        with atomic_output(_pair_path(out, index), overwrite=True) as tmp:
-            tmp.write_text(json.dumps(record))
-    return record
+    return methods
+
+
+def _write_record(
+    out: Path, index: int, record: dict[str, Any], outputs: dict[str, np.ndarray]
+) -> None:
+    """The pair's outputs, then its record (its presence marks the pair done), atomically."""
+    with atomic_output(out / "pairs" / f"{index:04d}.npz", overwrite=True) as tmp:
+        np.savez(tmp, **{name: np.asarray(o, np.float32) for name, o in outputs.items()})
+    with atomic_output(_pair_path(out, index), overwrite=True) as tmp:
+        tmp.write_text(json.dumps(record))
 
 
 def _baseline_outputs(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import torch
 from torch import Tensor
@@ -188,11 +188,51 @@ def invert_motions(
     return x0, ddim_invert(predict, x0, batch.scheduler, progress=batch.progress)
 
 
+class InversionStore(Protocol):
+    """Latents x_T of real motions inverted before (e.g. `momo.evaluation.InversionCache`).
+
+    A latent is ``[frames, 263]`` (the motion's own frames), normalised, for this config's model
+    settings; `load` returns None when the store has none.
+    """
+
+    def load(self, motion: Motion, config: TransferConfig) -> Tensor | None:
+        """The stored latent of ``motion`` under ``config``, or None."""
+
+    def save(self, motion: Motion, config: TransferConfig, latent: Tensor) -> None:
+        """Keep ``latent`` (the motion's own frames) for later transfers."""
+
+
+def inverted_latents(
+    batch: TransferBatch, motions: Sequence[Motion], store: InversionStore | None = None
+) -> list[Tensor]:
+    """Latents x_T ``[batch_frames, 263]`` of real motions: from ``store``, else inverted together.
+
+    Padded frames of a stored latent are zeros; they are masked like any padding, so the
+    motion's own frames denoise as if it had been inverted in this batch.
+    """
+    if store is None:
+        return list(invert_motions(batch, motions)[1])
+    model, frames = batch.model, batch.config.batch_frames
+    found = [store.load(m, batch.config) for m in motions]
+    todo = [i for i, latent in enumerate(found) if latent is None]
+    if todo:
+        _, fresh = invert_motions(batch, [motions[i] for i in todo])
+        for i, latent in zip(todo, fresh):
+            store.save(motions[i], batch.config, latent[: len(motions[i].features)])
+            found[i] = latent
+    padded = []
+    for latent in found:
+        latent = latent.to(device=model.device, dtype=model.dtype)  # type: ignore[union-attr]
+        padded.append(torch.nn.functional.pad(latent, (0, 0, 0, frames - len(latent))))
+    return padded
+
+
 def batched_transfer(
     batch: TransferBatch,
     inputs: Sequence[Motion | str],
     leader_noise: Tensor,
     follower_noise: Sequence[Sequence[Tensor]],
+    inversions: InversionStore | None = None,
 ) -> Tensor:
     """MoMo as the reference runs it: leader, followers and outputs denoised in one batch.
 
@@ -201,6 +241,7 @@ def batched_transfer(
         inputs: ``[leader, *followers]``: real motions or prompts.
         leader_noise, follower_noise: initial noise of the input rows (`initial_noise`); used
             for prompts only.
+        inversions: where real motions' latents are looked up and kept (None: invert all).
 
     Returns:
         x0 of every row of the layout ``[R, batch_frames, 263]``.
@@ -211,8 +252,7 @@ def batched_transfer(
     real = {i: item for i, item in enumerate(inputs) if isinstance(item, Motion)}
     inverted: dict[int, Tensor] = {}
     if real:
-        _, latents = invert_motions(batch, list(real.values()))
-        inverted = dict(zip(real, latents))
+        inverted = dict(zip(real, inverted_latents(batch, list(real.values()), inversions)))
 
     def latent(index: int, drawn: Tensor) -> Tensor:
         if index in inverted:

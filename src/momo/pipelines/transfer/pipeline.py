@@ -32,11 +32,13 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from momo.errors import TransferError
 from momo.models.attention import use_processors
 from momo.motion.motion import Motion
 from momo.pipelines.transfer.config import TransferConfig, input_list, resolve_config
 from momo.pipelines.transfer.cross_attention import ConstantMemoryCrossAttention
 from momo.pipelines.transfer.denoising import (
+    InversionStore,
     batched_transfer,
     initial_noise,
     prepare_batch,
@@ -65,6 +67,7 @@ def transfer(
     reference_rounding: bool = False,
     num_steps: int | None = None,
     reuse_inversion: bool = False,
+    inversions: InversionStore | None = None,
 ) -> TransferResult:
     """Transfer each follower's motifs onto the leader's outline (MoMo).
 
@@ -99,6 +102,10 @@ def transfer(
             inverting and sample the outputs alone (`momo.pipelines.transfer.replay`); about
             1.5x faster for one follower, the outputs differ by the inversion's drift, and the
             reported leader and followers are the real motions themselves.
+        inversions: a store of real motions' inverted latents (e.g.
+            `momo.evaluation.InversionCache`): stored ones are reused, new ones kept; the
+            outputs equal inverting anew up to float rounding. Not with ``reuse_inversion``
+            (which records attention while inverting).
 
     Returns:
         A `TransferResult` with one output per follower.
@@ -125,6 +132,11 @@ def transfer(
         seed=seed,
         reuse_inversion=reuse_inversion,
     )
+    if inversions is not None and config.reuse_inversion:
+        raise TransferError(
+            "reuse_inversion records attention while inverting, so it cannot take stored "
+            "inversions; pass one or the other"
+        )
     layout, denoiser = config.layout, model.denoiser
     # Unconditional rows' cross-attention is a constant: skip its work (same result).
     shortcuts = {m: ConstantMemoryCrossAttention() for m in denoiser.cross_attention_modules()}
@@ -138,7 +150,7 @@ def transfer(
             noise_rows = initial_noise(
                 noise, layout, config.batch_frames, denoiser.config.nfeats, config.seed
             )
-            x0 = batched_transfer(batch, inputs, *noise_rows)
+            x0 = batched_transfer(batch, inputs, *noise_rows, inversions)
         # 5. The leader's root rotation for every output; each row cut to its length.
         if config.assign_root_rotation:
             x0[layout.output_rows, :, 0] = x0[layout.leader_row, :, 0]
