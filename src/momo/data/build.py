@@ -25,7 +25,7 @@ import multiprocessing
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -236,6 +236,29 @@ def _deepmimic_clips(
             return
 
 
+def run_imports(
+    work: Callable[[Any], ImportedClip], tasks: Iterable[Any], workers: int, progress: bool
+) -> list[ImportedClip]:
+    """``work`` applied to every task, in this process (``workers == 1``) or in spawned worker
+    processes (``work`` must then be a module-level function), with a progress bar."""
+    from tqdm.auto import tqdm
+
+    results = []
+    bar = tqdm(desc="importing clips", unit="clip", disable=not progress)
+    if workers == 1:
+        for task in tasks:
+            results.append(work(task))
+            bar.update(1)
+    else:
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(workers) as pool:
+            for result in pool.imap_unordered(work, tasks, chunksize=4):
+                results.append(result)
+                bar.update(1)
+    bar.close()
+    return results
+
+
 def import_clips(
     config: BuildConfig, *, progress: bool = True
 ) -> tuple[list[ImportedClip], list[str]]:
@@ -244,8 +267,6 @@ def import_clips(
     Returns:
         (clips sorted by name, notes about the archives: label checks, skipped members).
     """
-    from tqdm.auto import tqdm
-
     scan = _Scan()
     results: list[ImportedClip] = []
 
@@ -253,18 +274,7 @@ def import_clips(
         for source in config.sources:
             yield from _iter_source(source, config.data_root, config.limit, scan)
 
-    bar = tqdm(desc="importing clips", unit="clip", disable=not progress)
-    if config.workers == 1:
-        for task in tasks():
-            results.append(_import_task(task))
-            bar.update(1)
-    else:
-        context = multiprocessing.get_context("spawn")
-        with context.Pool(config.workers) as pool:
-            for result in pool.imap_unordered(_import_task, tasks(), chunksize=4):
-                results.append(result)
-                bar.update(1)
-    bar.close()
+    results.extend(run_imports(_import_task, tasks(), config.workers, progress))
     notes = []
     mismatched = [
         r.label.name

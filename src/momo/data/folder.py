@@ -18,7 +18,6 @@ content label (``"clip"`` at the top level; the split is stratified by it) and t
 
 from __future__ import annotations
 
-import multiprocessing
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -28,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from momo.data.build import MAX_WORKERS, BuildConfig, ImportedClip, assemble_cache
+from momo.data.build import MAX_WORKERS, BuildConfig, ImportedClip, assemble_cache, run_imports
 from momo.data.cache import DataCache
 from momo.data.labels import NEUTRAL_STYLE, ClipLabel, mirror_caption
 from momo.data.sidecars import caption_lines, mapping_key, read_caption_mapping
@@ -243,8 +242,6 @@ def import_folder(
     clips: Sequence[FolderClip], config: FolderConfig, *, progress: bool = True
 ) -> list[ImportedClip]:
     """Import every captioned clip (uncaptioned ones come back with their reason as error)."""
-    from tqdm.auto import tqdm
-
     results = [
         ImportedClip(
             clip.label,
@@ -260,18 +257,7 @@ def import_folder(
             if clip.captions:
                 yield clip.label, str(clip.path), config.joint_map, config.up_axis
 
-    bar = tqdm(desc="importing clips", unit="clip", disable=not progress)
-    if config.workers == 1:
-        for task in tasks():
-            results.append(_import_task(task))
-            bar.update(1)
-    else:
-        context = multiprocessing.get_context("spawn")
-        with context.Pool(config.workers) as pool:
-            for result in pool.imap_unordered(_import_task, tasks(), chunksize=4):
-                results.append(result)
-                bar.update(1)
-    bar.close()
+    results.extend(run_imports(_import_task, tasks(), config.workers, progress))
     return sorted(results, key=lambda r: r.label.name)
 
 
