@@ -23,6 +23,7 @@ from momo.models.config import DenoiserConfig, DiffusionConfig, ModelConfig
 from momo.models.mdm import MotionDenoiser
 from momo.motion.motion import Motion
 from momo.motion.normalization import Normalizer
+from momo.motion.representation import CANONICAL_BONE_LENGTHS, NUM_JOINTS, PARENTS, REST_DIRECTIONS
 from momo.text_embedding import TextEmbedding
 
 
@@ -142,3 +143,17 @@ def synthetic_motion(frames: int, seed: int = 0, text: str | None = "a person wa
     features = scale * np.sin(2 * np.pi * rng.uniform(0.3, 1.5) * t + phase)
     features[:, 3] += 0.9  # root height
     return Motion(features.astype(np.float32), text=text, name=f"synthetic_{seed}")
+
+
+def walking_joints(frames: int = 24, speed: float = 1.0) -> np.ndarray:
+    """The canonical rest pose (facing +Z, feet on the floor) sliding along +Z with swinging
+    hands, at 20 fps: float32 [frames, 22, 3] metres."""
+    pose = np.zeros((NUM_JOINTS, 3))
+    for joint in range(1, NUM_JOINTS):
+        pose[joint] = pose[PARENTS[joint]] + REST_DIRECTIONS[joint] * CANONICAL_BONE_LENGTHS[joint]
+    pose[:, 1] -= pose[:, 1].min()
+    t = np.arange(frames) / 20.0
+    joints = np.repeat(pose[None], frames, axis=0)
+    joints[..., 2] += speed * t[:, None]
+    joints[:, [20, 21], 2] += 0.2 * np.sin(2 * np.pi * t)[:, None] * np.array([1.0, -1.0])
+    return joints.astype(np.float32)

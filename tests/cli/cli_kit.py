@@ -1,24 +1,8 @@
-"""Helpers of the CLI tests: a synthetic walk and the one-line error check."""
+"""Helpers of the CLI tests: the one-line error check (and the kit's synthetic walk)."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from momo.motion.representation import CANONICAL_BONE_LENGTHS, NUM_JOINTS, PARENTS, REST_DIRECTIONS
-
-
-def walking_joints(frames: int = 24, speed: float = 1.0) -> np.ndarray:
-    """The canonical rest pose (facing +Z, feet on the floor) sliding along +Z with swinging
-    hands, at 20 fps: float32 [frames, 22, 3] metres."""
-    pose = np.zeros((NUM_JOINTS, 3))
-    for joint in range(1, NUM_JOINTS):
-        pose[joint] = pose[PARENTS[joint]] + REST_DIRECTIONS[joint] * CANONICAL_BONE_LENGTHS[joint]
-    pose[:, 1] -= pose[:, 1].min()
-    t = np.arange(frames) / 20.0
-    joints = np.repeat(pose[None], frames, axis=0)
-    joints[..., 2] += speed * t[:, None]
-    joints[:, [20, 21], 2] += 0.2 * np.sin(2 * np.pi * t)[:, None] * np.array([1.0, -1.0])
-    return joints.astype(np.float32)
+from kit import walking_joints as walking_joints  # re-exported for the CLI tests
 
 
 def check_one_line_error(stderr: str, command: str, *fragments: str) -> None:
