@@ -166,6 +166,22 @@ def _fmt(values: np.ndarray) -> str:
     return " ".join(f"{v:.6f}" for v in values)
 
 
+def checked_joints(joints: np.ndarray) -> np.ndarray:
+    """``joints`` as float64 ``[T, 22, 3]``, checked before a BVH is written.
+
+    Raises:
+        MotionFormatError: if ``joints`` is not a finite ``[T, 22, 3]`` array with T >= 1.
+    """
+    joints = np.asarray(joints, dtype=np.float64)
+    if joints.ndim != 3 or joints.shape[1:] != (NUM_JOINTS, 3) or joints.shape[0] < 1:
+        raise MotionFormatError(
+            f"joints must have shape [T, {NUM_JOINTS}, 3] with T >= 1, got {list(joints.shape)}"
+        )
+    if not np.isfinite(joints).all():
+        raise MotionFormatError("joints contain NaN or Inf; clean the motion before writing it")
+    return joints
+
+
 def bvh_text(joints: np.ndarray, *, frame_time: float = 1.0 / FPS) -> str:
     """The BVH file text for a joint motion.
 
@@ -179,13 +195,7 @@ def bvh_text(joints: np.ndarray, *, frame_time: float = 1.0 / FPS) -> str:
     Raises:
         MotionFormatError: if ``joints`` is not a finite ``[T, 22, 3]`` array with T >= 1.
     """
-    joints = np.asarray(joints, dtype=np.float64)
-    if joints.ndim != 3 or joints.shape[1:] != (NUM_JOINTS, 3) or joints.shape[0] < 1:
-        raise MotionFormatError(
-            f"joints must have shape [T, {NUM_JOINTS}, 3] with T >= 1, got {list(joints.shape)}"
-        )
-    if not np.isfinite(joints).all():
-        raise MotionFormatError("joints contain NaN or Inf; clean the motion before writing it")
+    joints = checked_joints(joints)
     offsets = bvh_skeleton(joints)
     glob = solve_rotations(joints, offsets)
     local = np.empty_like(glob)

@@ -41,6 +41,7 @@ from momo.errors import MissingFileError, MotionFormatError
 from momo.io.bvh import read_bvh
 from momo.io.bvh_parse import BVHClip
 from momo.io.bvh_pose import clip_local_pose, clip_rest_pose, pose_clip
+from momo.io.bvh_write import checked_joints
 from momo.io.joint_maps import (
     JointMap,
     apply_joint_map,
@@ -300,13 +301,7 @@ def retarget_text(
     Raises:
         MotionFormatError: if ``joints`` is not a finite ``[T, 22, 3]`` array with T >= 1.
     """
-    joints = np.asarray(joints, dtype=np.float64)
-    if joints.ndim != 3 or joints.shape[1:] != (NUM_JOINTS, 3) or joints.shape[0] < 1:
-        raise MotionFormatError(
-            f"joints must have shape [T, {NUM_JOINTS}, 3] with T >= 1, got {list(joints.shape)}"
-        )
-    if not np.isfinite(joints).all():
-        raise MotionFormatError("joints contain NaN or Inf; clean the motion before writing it")
+    joints = checked_joints(joints)
     target = np.einsum("ab,tjb->tja", rig.to_rig, joints) / rig.scale
     local, trans = _Solver(rig, target, keep).solve()
     clip = rig.clip
