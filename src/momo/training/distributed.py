@@ -180,6 +180,12 @@ class DistributedTrainer(Trainer):
         """Render samples on rank 0 only."""
         return super().render_samples() if self.context.is_main else None
 
+    def _remove_stale_temporaries(self) -> None:
+        # Only rank 0 writes into the run folder, so only it may clean there: another rank
+        # cleaning would delete rank 0's temporary files while it writes them.
+        if self.context.is_main:
+            super()._remove_stale_temporaries()
+
     def _write_config(self) -> None:
         if self.context.is_main:
             super()._write_config()

@@ -298,10 +298,14 @@ class Trainer:
                 "export it"
             )
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        remove_stale_temporaries(self.run_dir)
-        remove_stale_temporaries(checkpoint_dir(self.run_dir))
+        self._remove_stale_temporaries()
         self._write_config()
         self._trim_log()
+
+    def _remove_stale_temporaries(self) -> None:
+        """Delete what a killed process left half-written (by the one process that writes)."""
+        remove_stale_temporaries(self.run_dir)
+        remove_stale_temporaries(checkpoint_dir(self.run_dir))
 
     def _write_config(self) -> None:
         path = self.run_dir / CONFIG_FILE
