@@ -23,7 +23,6 @@ Run: ``python benchmarks/evaluate_throughput.py [--threads 2] [--full] [--steps 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import tempfile
 import time
 from collections.abc import Sequence
@@ -32,25 +31,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-
-class StubEncoder:
-    """Fixed random embeddings per prompt (DistilBERT-sized tokens, CLIP-sized vector)."""
-
-    name = "stub"
-    token_dim = 768
-    pooled_dim = 512
-
-    def encode(self, texts: Sequence[str]):  # noqa: ANN201 - TextEmbedding
-        from momo.models.text_encoders import TextEmbedding
-
-        tokens, pooled = [], []
-        for text in texts:
-            seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
-            g = torch.Generator().manual_seed(seed)
-            tokens.append(torch.randn(12, self.token_dim, generator=g))
-            pooled.append(torch.randn(self.pooled_dim, generator=g))
-        mask = torch.ones(len(texts), 12, dtype=torch.bool)
-        return TextEmbedding(torch.stack(tokens), mask, torch.stack(pooled))
+from transfer_speed import StubEncoder
 
 
 def build_model(full: bool):  # noqa: ANN201 - MotionDiffusionModel
