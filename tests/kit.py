@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -157,3 +158,23 @@ def walking_joints(frames: int = 24, speed: float = 1.0) -> np.ndarray:
     joints[..., 2] += speed * t[:, None]
     joints[:, [20, 21], 2] += 0.2 * np.sin(2 * np.pi * t)[:, None] * np.array([1.0, -1.0])
     return joints.astype(np.float32)
+
+
+def save_minilm_checkpoint(path: Path, num_timesteps: int, max_positions: int) -> Path:
+    """Save a seeded 3-layer, 32-wide model that reads the bundled MiniLM encoder's 384-d text
+    (so `momo.load_model` and the CLI load it as a user's model) to ``path``."""
+    from momo.models.loading import save_pretrained
+
+    config = DenoiserConfig(
+        num_layers=3, latent_dim=32, ff_size=48, num_heads=4,
+        text_token_dim=384, text_pooled_dim=384, max_positions=max_positions,
+    )  # fmt: skip
+    torch.manual_seed(0)
+    denoiser = MotionDenoiser(config).eval()
+    rng = np.random.default_rng(0)
+    normalizer = Normalizer(
+        rng.normal(0, 0.3, 263).astype(np.float32), rng.uniform(0.5, 2, 263).astype(np.float32)
+    )
+    model_config = ModelConfig(config, DiffusionConfig(num_timesteps, "cosine"), "minilm")
+    save_pretrained({"denoiser": denoiser, "config": model_config, "normalizer": normalizer}, path)
+    return path

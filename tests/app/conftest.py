@@ -8,13 +8,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-import torch
 from app_helpers import wait_for, walking_joints
 
-from momo.models.config import DenoiserConfig, DiffusionConfig, ModelConfig
-from momo.models.loading import save_pretrained
-from momo.models.mdm import MotionDenoiser
-from momo.motion.normalization import Normalizer
+from kit import save_minilm_checkpoint
 
 #: Diffusion steps of the tiny model: enough that a full-length job runs long enough to cancel;
 #: other jobs ask for a few sampling steps.
@@ -24,19 +20,8 @@ TIMESTEPS = 1000
 @pytest.fixture(scope="session")
 def app_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 3-layer, 32-wide model for the bundled MiniLM encoder."""
-    config = DenoiserConfig(
-        num_layers=3, latent_dim=32, ff_size=48, num_heads=4,
-        text_token_dim=384, text_pooled_dim=384, max_positions=1024,
-    )  # fmt: skip
-    torch.manual_seed(0)
-    denoiser = MotionDenoiser(config).eval()
-    rng = np.random.default_rng(0)
-    normalizer = Normalizer(
-        rng.normal(0, 0.3, 263).astype(np.float32), rng.uniform(0.5, 2, 263).astype(np.float32)
-    )
     path = tmp_path_factory.mktemp("ckpt") / "tiny"
-    model_config = ModelConfig(config, DiffusionConfig(TIMESTEPS, "cosine"), "minilm")
-    save_pretrained({"denoiser": denoiser, "config": model_config, "normalizer": normalizer}, path)
+    save_minilm_checkpoint(path, TIMESTEPS, max_positions=1024)
     return path
 
 

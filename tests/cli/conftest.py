@@ -7,14 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from cli_kit import check_one_line_error, walking_joints
 
+from kit import save_minilm_checkpoint
 from momo.cli.main import main
-from momo.models.config import DenoiserConfig, DiffusionConfig, ModelConfig
-from momo.models.loading import save_pretrained
-from momo.models.mdm import MotionDenoiser
-from momo.motion.normalization import Normalizer
 
 
 @pytest.fixture
@@ -55,19 +51,8 @@ def make_joints() -> Callable[..., np.ndarray]:
 @pytest.fixture(scope="session")
 def checkpoint(tmp_path_factory) -> Path:
     """A 3-layer, 32-wide model for the bundled MiniLM encoder, 10 diffusion steps."""
-    config = DenoiserConfig(
-        num_layers=3, latent_dim=32, ff_size=48, num_heads=4,
-        text_token_dim=384, text_pooled_dim=384, max_positions=256,
-    )  # fmt: skip
-    torch.manual_seed(0)
-    denoiser = MotionDenoiser(config).eval()
-    rng = np.random.default_rng(0)
-    normalizer = Normalizer(
-        rng.normal(0, 0.3, 263).astype(np.float32), rng.uniform(0.5, 2, 263).astype(np.float32)
-    )
     path = tmp_path_factory.mktemp("ckpt") / "tiny"
-    model_config = ModelConfig(config, DiffusionConfig(10, "cosine"), "minilm")
-    save_pretrained({"denoiser": denoiser, "config": model_config, "normalizer": normalizer}, path)
+    save_minilm_checkpoint(path, 10, max_positions=256)
     return path
 
 

@@ -11,9 +11,7 @@ import argparse
 import math
 
 from momo.errors import ConfigError
-
-#: Seeds must fit a signed 64-bit integer (torch) and be non-negative (NumPy).
-MAX_SEED = 2**63 - 1
+from momo.pipelines.seeds import MAX_SEED
 
 
 def _integer(text: str) -> int:
