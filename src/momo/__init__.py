@@ -24,6 +24,7 @@ _EXPORTS: dict[str, str] = {
     "Motion": "momo.motion.motion",
     "features_to_joints": "momo.motion.kinematics",
     "joints_to_features": "momo.motion.kinematics",
+    "fix_feet": "momo.motion.fix_feet",
     "load_motion": "momo.io.api",
     "save_motion": "momo.io.api",
     "TextEncoder": "momo.models.text_encoders",
@@ -65,6 +66,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from momo.models.bundle import MotionDiffusionModel
     from momo.models.loading import load_model
     from momo.models.text_encoders import TextEncoder
+    from momo.motion.fix_feet import fix_feet
     from momo.motion.kinematics import features_to_joints, joints_to_features
     from momo.motion.motion import Motion
     from momo.pipelines.generate import generate

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from momo.cli import options
 from momo.cli.common import add_model_options, add_overwrite_option, load_model_arg
+from momo.cli.feet import add_fix_feet_option, fixed_feet
 from momo.cli.skeleton import add_skeleton_option, resolve_skeleton
 from momo.errors import OutputExistsError
 from momo.utils.files import (
@@ -66,6 +67,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )  # fmt: skip
     parser.add_argument("--no-video", action="store_true", help="skip the .mp4 files")
     add_skeleton_option(parser, names="smpl")
+    add_fix_feet_option(parser)
     add_overwrite_option(parser)
     parser.set_defaults(func=run)
     return parser
@@ -118,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
         sampler=args.sampler,
         num_steps=args.steps,
     )
+    if args.fix_feet:
+        motions = fixed_feet(motions, [stem.name for stem in stems])
     written = [stem.with_suffix(suffix) for stem in stems for suffix in suffixes]
     resolved = {
         "texts": list(args.text),
@@ -128,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
         "seed": seed,
         "sampler": args.sampler,
         "steps": args.steps,
+        "fix_feet": bool(args.fix_feet),
         "model_config": model.config.to_dict(),
         "outputs": [str(path) for path in written],
     }

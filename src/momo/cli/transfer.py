@@ -27,6 +27,7 @@ from momo.cli.common import (
     load_model_arg,
     motion_path_or_prompt,
 )
+from momo.cli.feet import add_fix_feet_option, fixed_feet
 from momo.cli.skeleton import add_skeleton_option, resolve_skeleton
 
 logger = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--no-video", action="store_true", help="skip the two .mp4 files")
     add_source_options(parser)
     add_skeleton_option(parser)
+    add_fix_feet_option(parser)
     add_overwrite_option(parser)
     parser.set_defaults(func=run)
     return parser
@@ -127,6 +129,23 @@ def _load_if_file(value: Path | str, what: str, args: argparse.Namespace, limit:
             motion.features[:limit], text=motion.text, name=motion.name, meta=dict(motion.meta)
         )
     return motion
+
+
+def _with_fixed_feet(result):  # noqa: ANN001, ANN202
+    """The transfer result with every row's feet pinned (`momo.fix_feet`); the metrics are then
+    those of the fixed outputs."""
+    from momo.pipelines.transfer.result import TransferResult
+
+    labels = [row.label for row in result.layout.rows]
+    rows = fixed_feet(result.rows, labels)
+    return TransferResult.from_rows(
+        rows,
+        result.layout,
+        config=result.config,
+        leader_input=result.leader_input,
+        follower_inputs=result.follower_inputs,
+        samples=result.samples,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -192,7 +211,10 @@ def run(args: argparse.Namespace) -> int:
         "normalization": args.normalization,
         "crop": bool(args.crop),
         "adapters": list(args.adapter),
+        "fix_feet": bool(args.fix_feet),
     }
+    if args.fix_feet:
+        result = _with_fixed_feet(result)
     result.save(out_dir, overwrite=args.overwrite, render=render, skeleton=skeleton)
     print(metrics_table(result.metrics_records()))
     print(f"wrote {out_dir}")
