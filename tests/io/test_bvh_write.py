@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,12 @@ from momo.io.bvh import read_bvh, read_bvh_joints
 from momo.io.bvh_write import bvh_text, write_bvh
 from momo.motion.kinematics import features_to_joints, joints_to_features
 from momo.motion.motion import Motion
-from momo.motion.representation import CANONICAL_BONE_LENGTHS, JOINT_NAMES, PARENTS
+from momo.motion.representation import (
+    CANONICAL_BONE_LENGTHS,
+    JOINT_NAMES,
+    PARENTS,
+    REST_DIRECTIONS,
+)
 
 
 def _round_trip(motion: Motion, path: Path) -> float:
@@ -54,10 +60,16 @@ def test_imported_clips_round_trip_within_a_millimetre(
     assert _round_trip(Motion(joints_to_features(joints)), tmp_path / "cmu.bvh") < 1e-3
 
 
-def test_written_skeleton_has_canonical_bone_lengths(tmp_path: Path) -> None:
+def test_written_skeleton_has_the_fitted_bone_lengths(tmp_path: Path, caplog) -> None:
+    """Bones that stretch (random features) get their mean length, the least-squares constant;
+    the fit is reported in one log line for the file."""
     rng = np.random.default_rng(0)
     features = rng.normal(0, 0.1, (12, 263)).astype(np.float32)
-    write_bvh(Motion(features), tmp_path / "noise.bvh")
+    joints = Motion(features).joints().astype(np.float64)
+    with caplog.at_level(logging.INFO, logger="momo.io.bvh_write"):
+        write_bvh(Motion(features), tmp_path / "noise.bvh")
+    (record,) = [r for r in caplog.records if r.name == "momo.io.bvh_write"]
+    assert "fitted over 12 frames" in record.getMessage()
     clip = read_bvh(tmp_path / "noise.bvh")
     assert sorted(clip.names) == sorted(JOINT_NAMES)
     parent_names = {j.name: (clip.names[j.parent] if j.parent >= 0 else None) for j in clip.joints}
@@ -66,7 +78,59 @@ def test_written_skeleton_has_canonical_bone_lengths(tmp_path: Path) -> None:
     assert clip.frame_time == pytest.approx(0.05)
     lengths = {j.name: np.linalg.norm(j.offset) / 100.0 for j in clip.joints}
     for j in range(1, 22):
-        assert lengths[JOINT_NAMES[j]] == pytest.approx(CANONICAL_BONE_LENGTHS[j], abs=1e-6)
+        per_frame = np.linalg.norm(joints[:, j] - joints[:, PARENTS[j]], axis=-1)
+        assert lengths[JOINT_NAMES[j]] == pytest.approx(per_frame.mean(), abs=2e-6)
+
+
+def _scaled_stance(scale: float) -> np.ndarray:
+    """The canonical rest pose scaled by ``scale`` (known bone lengths), walking and turning
+    with bending knees: float64 [40, 22, 3]."""
+    from scipy.spatial.transform import Rotation
+
+    pose = np.zeros((22, 3))
+    for j in range(1, 22):
+        pose[j] = pose[PARENTS[j]] + REST_DIRECTIONS[j] * CANONICAL_BONE_LENGTHS[j] * scale
+    frames = 40
+    joints = np.repeat(pose[None], frames, axis=0)
+    t = np.arange(frames) / 20.0
+    for knee, sign in ((4, 1.0), (5, -1.0)):  # swing each lower leg about its knee
+        bend = Rotation.from_rotvec(np.outer(0.5 * sign * np.sin(2 * np.pi * t), [1, 0, 0]))
+        for below in (knee + 3, knee + 6):
+            joints[:, below] = joints[:, knee] + bend.apply(pose[below] - pose[knee])
+    turn = Rotation.from_rotvec(np.outer(0.8 * t, [0, 1, 0]))
+    joints = np.stack([turn[i].apply(joints[i]) for i in range(frames)])
+    joints[..., 2] += t[:, None]
+    return joints + [0.0, 1.0, 0.0]
+
+
+def test_known_bone_lengths_round_trip_within_a_millimetre(tmp_path: Path, caplog) -> None:
+    joints = _scaled_stance(1.3)
+    with caplog.at_level(logging.INFO, logger="momo.io.bvh_write"):
+        error = write_bvh(joints, tmp_path / "tall.bvh")
+    assert "the motion's own bone lengths" in caplog.text
+    back, _ = read_bvh_joints(tmp_path / "tall.bvh")
+    assert np.linalg.norm(back - joints, axis=-1).max() < 1e-3
+    assert error < 1e-3
+    clip = read_bvh(tmp_path / "tall.bvh")
+    knee = clip.joints[clip.names.index("left_knee")]
+    assert np.linalg.norm(knee.offset) / 100 == pytest.approx(1.3 * CANONICAL_BONE_LENGTHS[4])
+
+
+def test_real_skeletons_round_trip_on_their_own_bone_lengths(
+    bandai_sample: dict[str, bytes], deepmimic_sample: dict[str, bytes], tmp_path: Path
+) -> None:
+    """Joints as imported from real skeletons (their own proportions, not HumanML3D's) come
+    back within 1 mm."""
+    for name, data in (
+        ("walk.bvh", bandai_sample["dataset-1_walk_normal_001.bvh"]),
+        ("dance.bvh", bandai_sample["dataset-1_dance-short_normal_001.bvh"]),
+        ("walk.txt", deepmimic_sample["humanoid3d_walk.txt"]),
+    ):
+        joints, _ = joints_from_bytes(name, data)
+        write_bvh(joints, tmp_path / f"{name}.bvh")
+        back, _ = read_bvh_joints(tmp_path / f"{name}.bvh")
+        assert back.shape == joints.shape
+        assert np.linalg.norm(back - joints, axis=-1).max() < 1e-3, name
 
 
 def test_third_party_parser_reads_the_file(shared_data: Path, tmp_path: Path) -> None:
