@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -42,6 +42,9 @@ class SettingsRequest(BaseModel):
     reuse_inversion: bool = False
     crop: bool = False
     video: bool = True
+    # Rig of the .bvh downloads (None: the leader's own when it is a BVH file, else smpl).
+    skeleton: Literal["leader", "follower", "smpl"] | None = None
+    fix_feet: bool = False
 
 
 class JobRequest(BaseModel):

@@ -93,6 +93,7 @@ def _defaults(info: dict[str, Any]) -> dict[str, Any]:
         "reuse_inversion": False,
         "crop": False,
         "video": True,
+        "fix_feet": False,
     }
 
 
@@ -119,6 +120,21 @@ def _check_spans(state: AppState, settings: dict[str, Any]) -> None:
                 parse_span(settings[key], int(size), key)
             except MomoError as error:
                 raise _error(400, str(error)) from None
+
+
+def _check_skeleton(settings: dict[str, Any], leader: dict[str, Any], follower: dict) -> None:
+    """Refuse a ``skeleton`` of leader/follower when that input is not an uploaded BVH file."""
+    role = settings.get("skeleton")
+    if role not in ("leader", "follower"):
+        return
+    item = leader if role == "leader" else follower
+    name = item.get("name")
+    if not (name and str(name).lower().endswith(".bvh")):
+        raise _error(
+            400,
+            f"settings.skeleton: the {role} is not a BVH file ({name or 'a prompt'}); "
+            "pick smpl, or upload a .bvh",
+        )
 
 
 def _zip_folder(folder: Path, target: Path) -> Path:
@@ -223,6 +239,7 @@ def create_app(state: AppState) -> FastAPI:
         _check_spans(state, settings)
         leader, leader_summary = _input_spec(state, request.leader, "leader")
         pairs = [_input_spec(state, f, f"follower {j}") for j, f in enumerate(request.followers)]
+        _check_skeleton(settings, leader, pairs[0][0])
         spec = {
             "leader": leader,
             "followers": [p[0] for p in pairs],

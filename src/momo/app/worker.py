@@ -136,9 +136,25 @@ def run_job(model: Any, job_id: str, spec: dict[str, Any], send: Any) -> None:
             "followers": [_describe(f) for f in spec["followers"]],
             "settings": settings,
         }
+        if settings.get("fix_feet"):
+            from momo.cli.feet import with_fixed_feet
+
+            result = with_fixed_feet(result, report=None)
         phase = "saving and rendering videos" if render else "saving"
         send(("progress", job_id, progress_record(phase, fraction=end)))
-        result.save(Path(spec["out_dir"]), render=render)
+        result.save(Path(spec["out_dir"]), render=render, skeleton=_skeleton(spec))
+
+
+def _skeleton(spec: dict[str, Any]) -> str:
+    """The rig of the .bvh files: ``"smpl"`` or an uploaded BVH file (see `momo transfer`'s
+    ``--skeleton``; the server has checked that a named leader/follower is a BVH upload)."""
+    from momo.cli.skeleton import resolve_skeleton
+
+    return resolve_skeleton(
+        spec["settings"].get("skeleton"),
+        leader=spec["leader"].get("path"),
+        follower=spec["followers"][0].get("path"),
+    )
 
 
 def answer_correspondences(model: Any, request_id: str, spec: dict[str, Any], send: Any) -> None:

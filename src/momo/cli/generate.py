@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
         num_steps=args.steps,
     )
     if args.fix_feet:
-        motions = fixed_feet(motions, [stem.name for stem in stems])
+        motions, _ = fixed_feet(motions, [stem.name for stem in stems])
     written = [stem.with_suffix(suffix) for stem in stems for suffix in suffixes]
     resolved = {
         "texts": list(args.text),

@@ -27,7 +27,7 @@ from momo.cli.common import (
     load_model_arg,
     motion_path_or_prompt,
 )
-from momo.cli.feet import add_fix_feet_option, fixed_feet
+from momo.cli.feet import add_fix_feet_option, with_fixed_feet
 from momo.cli.skeleton import add_skeleton_option, resolve_skeleton
 
 logger = logging.getLogger(__name__)
@@ -131,23 +131,6 @@ def _load_if_file(value: Path | str, what: str, args: argparse.Namespace, limit:
     return motion
 
 
-def _with_fixed_feet(result):  # noqa: ANN001, ANN202
-    """The transfer result with every row's feet pinned (`momo.fix_feet`); the metrics are then
-    those of the fixed outputs."""
-    from momo.pipelines.transfer.result import TransferResult
-
-    labels = [row.label for row in result.layout.rows]
-    rows = fixed_feet(result.rows, labels)
-    return TransferResult.from_rows(
-        rows,
-        result.layout,
-        config=result.config,
-        leader_input=result.leader_input,
-        follower_inputs=result.follower_inputs,
-        samples=result.samples,
-    )
-
-
 def run(args: argparse.Namespace) -> int:
     """Run one transfer into ``args.out``; prints the metrics table; returns the exit status."""
     import momo
@@ -214,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
         "fix_feet": bool(args.fix_feet),
     }
     if args.fix_feet:
-        result = _with_fixed_feet(result)
+        result = with_fixed_feet(result)
     result.save(out_dir, overwrite=args.overwrite, render=render, skeleton=skeleton)
     print(metrics_table(result.metrics_records()))
     print(f"wrote {out_dir}")

@@ -87,7 +87,8 @@ function settingsValue() {
     const value = form.elements[name].value.trim();
     if (value) settings[name] = Number(value);
   }
-  for (const name of ['reuse_inversion', 'crop', 'video']) settings[name] = form.elements[name].checked;
+  for (const name of ['reuse_inversion', 'crop', 'video', 'fix_feet']) settings[name] = form.elements[name].checked;
+  if (form.elements.skeleton.value) settings.skeleton = form.elements.skeleton.value;
   return settings;
 }
 
