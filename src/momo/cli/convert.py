@@ -16,6 +16,9 @@ from momo.cli.common import (
 )
 from momo.cli.skeleton import add_skeleton_option, resolve_skeleton
 
+#: Output suffixes of a DeepMimic motion file (only for DeepMimic inputs).
+DEEPMIMIC_SUFFIXES = (".txt", ".json")
+
 if TYPE_CHECKING:  # pragma: no cover
     from momo.motion.motion import Motion
 
@@ -27,12 +30,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="convert a motion file to another format",
         description="Read a motion (BVH, DeepMimic, HumanML3D .npy, results.npy), bring it into "
         "HumanML3D's representation, and write it by the output's suffix: .npy (features "
-        "[T, 263]), .bvh (on the input's own rig when it is a BVH file, see --skeleton), or a "
-        "stick-figure .mp4 / .gif.",
+        "[T, 263]), .bvh (on the input's own rig when it is a BVH file, see --skeleton), "
+        ".txt / .json (a DeepMimic input back on its own humanoid3d skeleton, with its frame "
+        "count and frame times), or a stick-figure .mp4 / .gif.",
     )
     parser.add_argument("input", metavar="IN", help=f"motion file to read ({READABLE_HELP})")
     parser.add_argument(
-        "output", metavar="OUT", help="file to write: .npy (features), .bvh, .mp4 or .gif"
+        "output",
+        metavar="OUT",
+        help="file to write: .npy (features), .bvh, .txt/.json (DeepMimic inputs), .mp4 or .gif",
     )
     parser.add_argument("--text", metavar="T", help="caption to attach (a video's title)")
     add_source_options(parser)
@@ -46,9 +52,10 @@ def run(args: argparse.Namespace) -> int:
     """Convert ``args.input`` to ``args.output``; returns the exit status."""
     from momo.io.api import WRITABLE_SUFFIXES, save_motion
 
-    output = check_output(
-        args.output, overwrite=args.overwrite, suffixes=WRITABLE_SUFFIXES, what="a motion"
-    )
+    suffixes = (*WRITABLE_SUFFIXES, *DEEPMIMIC_SUFFIXES)
+    output = check_output(args.output, overwrite=args.overwrite, suffixes=suffixes, what="a motion")
+    if output.suffix.lower() in DEEPMIMIC_SUFFIXES:
+        return _save_deepmimic(args, output)
     motion = load_motion_arg(
         args.input,
         text=args.text,
@@ -63,6 +70,25 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"wrote {output} ({motion.num_frames} frames, {motion.seconds:.2f} s at {motion.fps} fps)"
     )
+    return 0
+
+
+def _save_deepmimic(args: argparse.Namespace, output: Path) -> int:
+    """A DeepMimic input written back on its own skeleton, at its own frame times."""
+    from momo.errors import MotionFormatError
+    from momo.io.api import load_joints
+    from momo.io.deepmimic_write import write_on_deepmimic_file
+
+    joints, info = load_joints(
+        args.input, joint_map=parse_joint_map(args.joint_map), up_axis=args.up_axis
+    )
+    if info.get("format") != "deepmimic":
+        raise MotionFormatError(
+            f"{args.input}: .txt/.json output writes a DeepMimic file back on its own skeleton; "
+            "the input is not a DeepMimic motion (write .npy, .bvh, .mp4 or .gif instead)"
+        )
+    write_on_deepmimic_file(joints, output, args.input, overwrite=args.overwrite)
+    print(f"wrote {output} ({info['source_frames']} frames, DeepMimic humanoid3d)")
     return 0
 
 
