@@ -8,7 +8,9 @@ of the per-clip mean and max joint error (mm); plus the SMPL skeleton (`momo.io.
 motion's own bone lengths) for comparison.
 
 Sources: the ``.bvh`` files directly under ``--data``'s subfolders and inside its ``.tar.xz``
-archives (Bandai Namco, CMU 131). ``--every N`` takes every N-th clip of an archive (the
+archives (Bandai Namco, CMU 131), and the DeepMimic ``.txt`` clips of its archives, written back
+with `momo.io.deepmimic_write.write_on_deepmimic_file` and compared at their own frame rate
+(no SMPL column). ``--every N`` takes every N-th clip of an archive (the
 Bandai Namco archives hold thousands).
 
 Run: ``OMP_NUM_THREADS=1 python benchmarks/own_rig_roundtrip.py --data ../shared/data
@@ -35,9 +37,36 @@ def clips(data: Path, every: int) -> Iterator[tuple[str, str, bytes]]:
         yield path.parent.name, path.name, path.read_bytes()
     for archive in sorted(data.rglob("*.tar.xz")):
         label = f"{archive.parent.name}/{archive.name.removesuffix('.tar.xz')}"
-        for k, (name, payload) in enumerate(iter_archive(archive, (".bvh",))):
+        for k, (name, payload) in enumerate(iter_archive(archive, (".bvh", ".txt"))):
             if k % every == 0:
                 yield label, Path(name).name, payload
+
+
+def measure_deepmimic(path: Path, folder: Path) -> dict[str, float]:
+    """A DeepMimic clip written back on its own skeleton, compared at its own frame rate."""
+    from momo.io.api import load_joints
+    from momo.io.deepmimic import DEEPMIMIC, parse_deepmimic, pose_deepmimic
+    from momo.io.deepmimic_write import write_on_deepmimic_file
+    from momo.io.joint_maps import apply_joint_map
+
+    def native(frames: np.ndarray) -> np.ndarray:
+        skel = pose_deepmimic(frames, 1.0 / frames[0, 0])
+        return apply_joint_map(skel, DEEPMIMIC, path.name).joints
+
+    joints, _ = load_joints(path)
+    own = folder / "own.txt"
+    write_on_deepmimic_file(joints, own, path, overwrite=True)
+    original, _ = parse_deepmimic(path.read_text())
+    written, _ = parse_deepmimic(own.read_text())
+    error = np.linalg.norm(native(written) - native(original), axis=-1)
+    return {
+        "same_frames": float(written.shape == original.shape),
+        "same_imported": 1.0,
+        "mean": float(error.mean()),
+        "max": float(error.max()),
+        "smpl_mean": float("nan"),
+        "smpl_max": float("nan"),
+    }
 
 
 def measure(path: Path, folder: Path) -> dict[str, float]:
@@ -77,10 +106,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         for label, name, payload in clips(args.data, args.every):
-            source = folder / "source.bvh"
+            suffix = Path(name).suffix.lower()
+            source = folder / f"source{suffix}"
             source.write_bytes(payload)
             try:
-                results[label].append(measure(source, folder))
+                how = measure_deepmimic if suffix == ".txt" else measure
+                results[label].append(how(source, folder))
             except Exception as error:  # reported in the table, the run goes on
                 failures[label].append(f"{name}: {error}")
     seconds = time.perf_counter() - start

@@ -21,7 +21,7 @@ def add_skeleton_option(
         default=None,
         help=f"rig of the .bvh outputs: {names} | FILE.bvh (its joint names, hierarchy, rest "
         "pose, channel order, units, up axis and frame rate; default: the leader's when it is a "
-        "BVH file, else smpl: 22 SMPL-named joints on canonical bone lengths at 20 fps)",
+        "BVH file, else smpl: 22 SMPL-named joints on the motion's own bone lengths at 20 fps)",
     )
 
 

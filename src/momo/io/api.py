@@ -334,8 +334,8 @@ def save_motion(
 
     - ``.npy``: the raw features, float32 ``[T, 263]``;
     - ``.bvh``: on the skeleton ``skeleton`` names: ``"smpl"`` for a 22-joint SMPL-named
-      skeleton on the canonical bone lengths at 20 fps (`momo.io.bvh_write`), or a ``.bvh`` file
-      whose rig (names, hierarchy, rest pose, channel orders, units, up axis, frame rate) to
+      skeleton on the motion's own (fitted) bone lengths at 20 fps (`momo.io.bvh_write`), or a
+      ``.bvh`` file whose rig (names, hierarchy, rest pose, channel orders, units, up axis, frame rate) to
       write on (`momo.io.retarget`; `own_rig` gives the file a motion was loaded from).
       Default ``"smpl"``;
     - ``.mp4`` / ``.gif``: a stick-figure video (`momo.io.render.render_motions`), titled with

@@ -1,4 +1,4 @@
-"""Writing motions as BVH: a 22-joint SMPL-named skeleton on HumanML3D's canonical bone lengths.
+"""Writing motions as BVH: a 22-joint SMPL-named skeleton on the motion's own bone lengths.
 
 The skeleton (`bvh_skeleton`) is a T-pose: legs down, spine and head up, feet forward (+Z), arms
 out along +X (left) and -X (right). Bone lengths are the motion's own (`fitted_bone_lengths`): the
