@@ -32,7 +32,7 @@ def _bone_lengths(joints: np.ndarray) -> np.ndarray:
     return np.stack([np.linalg.norm(joints[:, c] - joints[:, p], axis=-1) for p, c in BONES], 1)
 
 
-def sliding_stance(frames: int = 60, slide: float = 0.15) -> np.ndarray:
+def sliding_stance(frames: int = 60, slide: float = 0.12) -> np.ndarray:
     """A crouched stance (knees bent forward, feet under the hips) whose whole body slides
     ``slide * sin(2 pi t)`` metres along X: planted feet that skate. Float64 [T, 22, 3]."""
     pose = np.zeros((NUM_JOINTS, 3))
@@ -130,12 +130,28 @@ def test_free_frames_outside_the_blend_window_are_untouched() -> None:
     assert changed.min() >= 16 and changed.max() <= 33
 
 
+def test_corrections_are_limited() -> None:
+    """A foot labelled in contact while it travels 1.2 m: no joint moves more than the limit
+    allows (ankle and toe at most max_correction, the knee at most a little more)."""
+    joints = sliding_stance()
+    joints[:, [4, 7, 10], 2] += np.linspace(0.0, 1.2, len(joints))[:, None]
+    contacts = np.zeros((len(joints), 4), dtype=bool)
+    contacts[:, :2] = True
+    fixed = fix_foot_joints(joints, contacts, max_correction=0.1)
+    moved = np.linalg.norm(fixed - joints, axis=-1)
+    assert moved[:, [7, 10]].max() <= 0.1 + 1e-9
+    assert moved.max() < 0.3
+    np.testing.assert_allclose(_bone_lengths(fixed), _bone_lengths(joints), rtol=1e-6)
+
+
 def test_bad_arguments_raise() -> None:
     joints = sliding_stance(5)
     with pytest.raises(ValueError, match=r"\[T, 4\]"):
         fix_foot_joints(joints, np.zeros((5, 3), dtype=bool))
     with pytest.raises(ValueError, match="blend"):
         fix_foot_joints(joints, np.zeros((5, 4), dtype=bool), blend=-1)
+    with pytest.raises(ValueError, match="max_correction"):
+        fix_foot_joints(joints, np.zeros((5, 4), dtype=bool), max_correction=0.0)
 
 
 def _stance_motion() -> momo.Motion:
@@ -157,7 +173,7 @@ def test_fix_feet_writes_the_fixed_joints_into_the_features() -> None:
     assert foot_skating_ratio(fixed.joints()) == 0.0
     lengths = _bone_lengths(fixed.joints().astype(np.float64))
     np.testing.assert_allclose(lengths, _bone_lengths(joints), rtol=1e-5)
-    assert fixed.text == "stands" and fixed.meta["fix_feet"] == {"blend": 3}
+    assert fixed.text == "stands" and fixed.meta["fix_feet"]["blend"] == 3
 
 
 def test_leg_rotations_match_humanml3d_features() -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from momo.motion.foot_ik import BLEND_FRAMES, LEGS, fix_foot_joints
+from momo.motion.foot_ik import BLEND_FRAMES, LEGS, MAX_CORRECTION, fix_foot_joints
 from momo.motion.kinematics import features_to_joints
 from momo.motion.motion import Motion
 from momo.motion.representation import (
@@ -76,23 +76,29 @@ def leg_rotations_6d(joints: np.ndarray) -> dict[int, np.ndarray]:
     return out
 
 
-def fix_feet(motion: Motion, *, blend: int = BLEND_FRAMES) -> Motion:
+def fix_feet(
+    motion: Motion, *, blend: int = BLEND_FRAMES, max_correction: float = MAX_CORRECTION
+) -> Motion:
     """The motion with its feet pinned while in contact (see the module docstring).
 
     Args:
         motion: the motion; its contact channels say when each ankle and toe touches the floor.
         blend: frames over which each pin eases in and out (0: hard pins).
+        max_correction: the most a pin moves an ankle or toe from where the motion has it
+            (metres; see `momo.motion.foot_ik`).
 
     Returns:
         A new `Motion` (same caption, name and meta, with ``meta["fix_feet"]`` recording the
-        blend); a motion with no contact frame comes back with equal features.
+        settings); a motion with no contact frame comes back with equal features.
 
     Raises:
-        ValueError: if ``blend`` is negative.
+        ValueError: if ``blend`` is negative or ``max_correction`` not positive.
     """
     features = motion.features.astype(np.float64)
     joints = np.asarray(features_to_joints(features), dtype=np.float64)
-    fixed = fix_foot_joints(joints, feature_contacts(features), blend=blend)
+    fixed = fix_foot_joints(
+        joints, feature_contacts(features), blend=blend, max_correction=max_correction
+    )
     moved = [j for j in range(1, NUM_JOINTS) if not np.array_equal(fixed[:, j], joints[:, j])]
     if moved:
         cos, sin = _headings(features)
@@ -109,5 +115,5 @@ def fix_feet(motion: Motion, *, blend: int = BLEND_FRAMES) -> Motion:
             if joint in moved:
                 start = _ROT6D_START + 6 * (joint - 1)
                 features[:, start : start + 6] = rot6d
-    meta = {**motion.meta, "fix_feet": {"blend": blend}}
+    meta = {**motion.meta, "fix_feet": {"blend": blend, "max_correction": max_correction}}
     return Motion(features.astype(np.float32), text=motion.text, name=motion.name, meta=meta)

@@ -14,6 +14,10 @@ skating). The usual clean-up, done here on ``[T, 22, 3]`` joints:
    of reach straightens the leg towards it;
 3. the toe turns about the new ankle towards its own target, keeping the foot's length.
 
+No target lies more than `MAX_CORRECTION` from the joint's own position: where a foot labelled
+in contact travels further than that, the pin follows it (that stretch still slides, but the leg
+is not pulled towards a point the body has left).
+
 Only knees, ankles and toes move, and only in pinned frames and their blend windows; every other
 joint, the root path and the contact labels are untouched.
 """
@@ -28,6 +32,10 @@ from momo.motion.representation import FOOT_JOINTS
 BLEND_FRAMES = 4
 #: Contact runs separated by at most this many free frames are pinned as one.
 MERGE_GAP = 2
+#: The most a pin moves a foot joint away from where the motion has it (metres): a contact run
+#: over which the foot travels far (a mislabelled step) is followed once the pin would pull the
+#: foot further, rather than straining the leg towards a point it left long ago.
+MAX_CORRECTION = 0.15
 #: Legs as (hip, knee, ankle, toe) joint indices: left, right.
 LEGS: tuple[tuple[int, int, int, int], ...] = ((1, 4, 7, 10), (2, 5, 8, 11))
 
@@ -126,8 +134,19 @@ def two_bone_ik(
     return new_knee, new_ankle
 
 
+def _limited(target: np.ndarray, position: np.ndarray, limit: float) -> np.ndarray:
+    """``target`` moved towards ``position`` until at most ``limit`` away from it."""
+    offset = target - position
+    norm = np.linalg.norm(offset, axis=-1, keepdims=True)
+    return position + offset * np.minimum(1.0, limit / np.maximum(norm, 1e-12))
+
+
 def fix_foot_joints(
-    joints: np.ndarray, contacts: np.ndarray, *, blend: int = BLEND_FRAMES
+    joints: np.ndarray,
+    contacts: np.ndarray,
+    *,
+    blend: int = BLEND_FRAMES,
+    max_correction: float = MAX_CORRECTION,
 ) -> np.ndarray:
     """Joints with the feet pinned where ``contacts`` says so (see the module docstring).
 
@@ -136,6 +155,8 @@ def fix_foot_joints(
         contacts: bool ``[T, 4]`` contact labels of `momo.motion.representation.FOOT_JOINTS`
             (left ankle, left toe, right ankle, right toe), e.g. the features' contact channels.
         blend: frames of easing either side of each contact run (0: hard pins).
+        max_correction: the most an ankle or toe target may lie from the joint's own position
+            (metres).
 
     Returns:
         float64 ``[T, 22, 3]``: a copy with knees, ankles and toes moved in pinned frames and
@@ -154,6 +175,8 @@ def fix_foot_joints(
         )
     if blend < 0:
         raise ValueError(f"blend must be >= 0 frames, got {blend}")
+    if not max_correction > 0:
+        raise ValueError(f"max_correction must be > 0 metres, got {max_correction}")
     fixed = joints.copy()
     for hip, knee, ankle, toe in LEGS:
         ankle_pin, ankle_w = pinned_targets(
@@ -167,12 +190,14 @@ def fix_foot_joints(
             continue
         w = ankle_w[frames, None]
         target = w * ankle_pin[frames] + (1.0 - w) * joints[frames, ankle]
+        target = _limited(target, joints[frames, ankle], max_correction)
         new_knee, new_ankle = two_bone_ik(
             joints[frames, hip], joints[frames, knee], joints[frames, ankle], target
         )
         foot = joints[frames, toe] - joints[frames, ankle]
         w = toe_w[frames, None]
         aim = w * toe_pin[frames] + (1.0 - w) * (new_ankle + foot)
+        aim = _limited(aim, joints[frames, toe], max_correction)
         length = np.linalg.norm(foot, axis=-1, keepdims=True)
         fixed[frames, knee] = new_knee
         fixed[frames, ankle] = new_ankle
