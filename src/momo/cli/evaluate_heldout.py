@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from momo.errors import EvaluationError
@@ -30,8 +31,9 @@ def add_heldout_options(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--classifier", metavar="DIR",
-        help="with --data: where the content/style classifier of this data is kept (trained "
-        "and saved there on first use, a few minutes); default: momo's cache directory",
+        help="with --data: a folder holding a content/style classifier trained on this data "
+        "(one is trained with the default settings and saved there when it holds none, a few "
+        "minutes); default: momo's cache directory",
     )  # fmt: skip
     parser.add_argument(
         "--num-pairs", type=int, default=100, metavar="N",
@@ -92,11 +94,21 @@ def load_heldout(args: argparse.Namespace, model: Any) -> tuple[DataCache, Motio
 
 
 def _classifier(directory: str | None, cache: DataCache) -> MotionClassifier:
-    """The classifier kept in ``directory`` (default: momo's cache directory), trained there
-    on the cache's train split when it holds none."""
-    from momo.evaluation.classifier import load_or_train
+    """The classifier kept in ``directory`` (any settings, but trained on this cache; default:
+    momo's cache directory); one with the default settings is trained and saved there when it
+    holds none."""
+    from momo.evaluation.classifier import CONFIG_FILE, MotionClassifier, load_or_train
 
-    return load_or_train(cache, directory=directory, progress=True)
+    if directory is None or not (Path(directory) / CONFIG_FILE).is_file():
+        return load_or_train(cache, directory=directory, progress=True)
+    classifier = MotionClassifier.load(directory)
+    trained_on = classifier.info.get("data_fingerprint")
+    if trained_on != cache.fingerprint():
+        raise EvaluationError(
+            f"the classifier in {directory} was trained on data {trained_on}, not on this cache "
+            f"({cache.fingerprint()}); choose another --classifier folder"
+        )
+    return classifier
 
 
 def heldout_keywords(args: argparse.Namespace) -> dict[str, Any]:
