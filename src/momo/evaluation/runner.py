@@ -24,6 +24,13 @@ Steps:
    to the batch's longest motion, i.e. the mean pose; that depends on batching and is left out).
 4. ``summary.json`` (with the resolved settings), ``summary.md`` and ``summary.png``, written
    last, so a folder holding ``summary.json`` holds a finished run.
+
+The dataset may be any source read the same way (``resolve``, ``entry_features``,
+``evaluation_set``, ``mean`` / ``std``, ``root``): `momo.evaluation.heldout.HeldOutSet` reads
+the held-out split of a training-data cache, whose ``description()`` joins the settings and
+whose ``pair_kind`` adds one summary per kind of pair (``BenchmarkReport.by_kind``). The
+evaluator may be a descriptor space with its own summary columns
+(`momo.evaluation.descriptor.ClassifierEvaluator`; see `momo.evaluation.summary`).
 """
 
 from __future__ import annotations
@@ -130,9 +137,10 @@ def run_benchmark(
 
     Args:
         model: the diffusion model (`momo.load_model`).
-        dataset: a `momo.data.HumanML3D` folder.
+        dataset: a `momo.data.HumanML3D` folder (or a `momo.evaluation.heldout.HeldOutSet`).
         pairs: ``"mtb"``, a JSON file of ``[leader_id, follower_id]`` lists, or such a list.
-        evaluator: a `T2MEvaluator` for FID / R-precision / matching score (None: auxiliary
+        evaluator: a `T2MEvaluator` for FID / R-precision / matching score, or a descriptor
+            space such as `momo.evaluation.descriptor.ClassifierEvaluator` (None: auxiliary
             metrics only).
         mode: ``"inversion"`` (real motions inverted) or ``"gen"`` (generated from captions).
         baselines: any of `momo.evaluation.baselines.BASELINES`.
