@@ -117,6 +117,7 @@ def test_runner_over_heldout_pairs(kit: dict, tmp_path: Path) -> None:
     for row in report.summary.values():  # no text in this space: not applicable, not 0
         assert row["r_precision_top3"] is None and row["matching_score"] is None
         assert row["fid"] is not None and row["diversity"] is not None
+    assert [r["kind"] for r in report.pairs] == ["style", "style", "action", "action"]
     assert list(report.by_kind) == ["style", "action"]
     assert report.by_kind["style"]["momo"]["pairs"] == 2
 

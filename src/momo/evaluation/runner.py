@@ -192,6 +192,7 @@ def run_benchmark(
         barrier()  # every rank's records are written
         done = _gather(out, chosen)
     records = [done[i] for i in chosen]
+    _add_kinds(records, dataset)
     methods, chosen_pairs = ["momo", *settings.baselines], [pair_list[i] for i in chosen]
     summary = summarize(records, dataset, evaluator, methods, chosen_pairs, settings.seed)
     by_kind = summarize_by_kind(records, dataset, evaluator, methods, chosen_pairs, settings.seed)
@@ -263,6 +264,14 @@ def _settings(
         transfer_options=dict(transfer_options),
         data=data,
     )
+
+
+def _add_kinds(records: list[dict[str, Any]], dataset: Any) -> None:
+    """Each record's kind of pair (``"kind"``), when the source tells kinds apart."""
+    kind_of = getattr(dataset, "pair_kind", None)
+    if kind_of is not None:
+        for record in records:
+            record["kind"] = kind_of(record["leader"], record["follower"])
 
 
 def _description(dataset: Any) -> dict[str, Any] | None:

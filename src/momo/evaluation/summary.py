@@ -105,14 +105,13 @@ def summarize_by_kind(
     pairs: list[tuple[str, str]],
     seed: int,
 ) -> dict[str, dict[str, dict[str, Any]]]:
-    """`summarize` over each kind of pair the source tells apart (``dataset.pair_kind``,
-    e.g. ``"style"`` and ``"action"``), in order of first appearance; {} for other sources."""
-    kind_of = getattr(dataset, "pair_kind", None)
-    if kind_of is None:
-        return {}
+    """`summarize` over each kind of pair (the records' ``"kind"``, e.g. ``"style"`` and
+    ``"action"``, set from the source's ``pair_kind``), in order of first appearance; {} when
+    the records have no kind."""
     groups: dict[str, list[int]] = {}
     for i, record in enumerate(records):
-        groups.setdefault(kind_of(record["leader"], record["follower"]), []).append(i)
+        if "kind" in record:
+            groups.setdefault(record["kind"], []).append(i)
     return {
         kind: summarize(
             [records[i] for i in rows], dataset, evaluator, methods, [pairs[i] for i in rows], seed
