@@ -73,6 +73,8 @@ def test_pairs_are_seeded_and_half_style_half_action(kit: dict, tmp_path: Path) 
     source = HeldOutSet(kit["cache"])
     pairs = heldout_pairs(source, 8, followers_per_leader=4, seed=3)
     assert pairs == heldout_pairs(source, 8, followers_per_leader=4, seed=3)
+    assert heldout_pairs(source, 12, followers_per_leader=4, seed=3)[:8] == pairs
+    assert heldout_pairs(source, 8, followers_per_leader=4, seed=4) != pairs
     kinds = [source.pair_kind(*pair) for pair in pairs]
     assert kinds == ["style", "style", "action", "action"] * 2
     for leader, follower in pairs:

@@ -162,7 +162,9 @@ def heldout_pairs(
     """A seeded list of ``count`` ``(leader, follower)`` clip names of the held-out split.
 
     Candidates are the split's clips (not mirrored) whose content and style are among
-    ``content_labels`` / ``style_labels`` (None: any). Leaders are drawn without replacement;
+    ``content_labels`` / ``style_labels`` (None: any). Leaders are drawn without replacement
+    (a seeded order of the candidates, so with ``count`` a multiple of ``followers_per_leader``
+    the list is the first ``count`` pairs of any longer list drawn with the same seed);
     of each leader's ``followers_per_leader`` followers, half (rounded down) share its content
     in another style when such clips exist (``"style"`` pairs), the rest have another content
     (``"action"`` pairs). A leader's pairs are consecutive, style pairs first.
@@ -185,7 +187,8 @@ def heldout_pairs(
         )
     rng = np.random.default_rng(seed)
     labels = {name: source.label(name) for name in candidates}
-    leaders = [candidates[int(i)] for i in rng.choice(len(candidates), leaders_needed, False)]
+    order = rng.permutation(len(candidates))  # leaders in this order: a draw of fewer pairs
+    leaders = [candidates[int(i)] for i in order[:leaders_needed]]  # is a prefix of a larger
     pairs: list[tuple[str, str]] = []
     for leader in leaders:
         k = min(followers_per_leader, count - len(pairs))
