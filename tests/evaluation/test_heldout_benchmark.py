@@ -64,6 +64,7 @@ def test_heldout_set_reads_the_test_split_cropped(kit: dict) -> None:
         source.entry_features(entry), cache.clip_features(test_rows[0])[:CROP]
     )
     assert entry.captions[0].text == cache.captions[cache.clips[test_rows[0]].captions[0]]
+    assert source.resolve(name[-3:], match="contains").name == name  # "synthetic_002" by "002"
     train_name = cache.clips[cache.rows("train")[0]].label.name
     with pytest.raises(EvaluationError, match="no test clip"):
         source.resolve(train_name)  # not held out
@@ -150,5 +151,11 @@ def test_bad_input_gives_clear_errors(kit: dict, tmp_path: Path) -> None:
         run_heldout_benchmark(model, cache, None, pairs=[[known, known]], progress=False)
     with pytest.raises(EvaluationError, match="crop"):
         run_heldout_benchmark(model, cache, classifier, crop=0, progress=False)
+    with pytest.raises(EvaluationError, match="at least 1 frame"):
+        HeldOutSet(cache, max_frames=0)
+    with pytest.raises(EvaluationError, match="no 'val' clip"):
+        HeldOutSet(cache, split="val")
+    with pytest.raises(EvaluationError, match="matching"):
+        HeldOutSet(cache).resolve(known, match="fuzzy")
     with pytest.raises(EvaluationError, match="clips have a known content"):
         heldout_pairs(HeldOutSet(cache), 4, content_labels=["nothing"])

@@ -86,7 +86,7 @@ class ClassifierEvaluator:
 
     def reference(self, dataset: Any) -> np.ndarray:
         """Embeddings ``[N, E]`` of the source's real reference clips."""
-        entries = dataset.evaluation_set(getattr(dataset, "split", "test"))
+        entries = dataset.evaluation_set()
         if len(entries) < 2:
             raise EvaluationError(f"{dataset.root} has fewer than 2 reference clips for FID")
         return self.classifier.embed([dataset.entry_features(e) for e in entries])

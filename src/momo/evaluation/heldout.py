@@ -119,10 +119,10 @@ class HeldOutSet:
             return "action"
         return "style" if a.style != b.style else "same"
 
-    def resolve(self, motion_id: str, *, match: str = "exact", split: str = "test") -> Entry:
+    def resolve(self, motion_id: str, *, match: str = "exact", split: str | None = None) -> Entry:
         """The clip an id names, with its first caption (``match="contains"``: the first clip
-        of the split whose name contains the id). ``split`` must be this source's split."""
-        if split != self.split:
+        of the split whose name contains the id). ``split`` (if given) must be this source's."""
+        if split is not None and split != self.split:
             raise EvaluationError(f"this source holds the {self.split!r} split, not {split!r}")
         if match == "contains":
             motion_id = next((n for n in self._rows if motion_id in n), motion_id)
@@ -143,9 +143,9 @@ class HeldOutSet:
         features = self.cache.clip_features(self.row(entry.motion_id))
         return np.asarray(features[entry.start : entry.stop], dtype=np.float32)
 
-    def evaluation_set(self, split: str = "test") -> list[Entry]:
+    def evaluation_set(self, split: str | None = None) -> list[Entry]:
         """Every clip of the split but the mirrored copies (the real reference of FID)."""
-        if split != self.split:
+        if split is not None and split != self.split:
             raise EvaluationError(f"this source holds the {self.split!r} split, not {split!r}")
         return [self._entry(self._rows[name]) for name in self.ids()]
 
