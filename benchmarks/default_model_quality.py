@@ -13,17 +13,21 @@ to a JSON file (``--out``; default under the momo cache directory, outside the r
    classifier's penultimate-layer space (generated vs real held-out; and, as a floor, the same
    number of real TRAIN clips vs real held-out); content and style accuracy of the generated
    motions under the classifier, against the labels of the caption's clip.
-3. Transfer: ``--pairs`` pairs of REAL held-out clips whose leader and follower differ (half of
+3. Transfer: the evaluation runner's held-out benchmark
+   (`momo.evaluation.heldout_benchmark.run_heldout_benchmark`, the same run as ``momo evaluate
+   --data``): ``--pairs`` pairs of REAL held-out clips whose leader and follower differ (half of
    each leader's followers share its content in another style, the rest have another content),
-   all cropped to their first ``--crop`` frames; one `momo.transfer` call per leader with its
-   followers batched (DDIM inversion, guidance 1, default layers and steps). MoMo's auxiliary
-   metrics (`momo.evaluation.metrics`) and the classifier's content accuracy w.r.t. the leader
-   and style accuracy w.r.t. the follower, next to two baselines: output = leader and
-   output = follower.
+   all cut to their first ``--crop`` frames; pairs sharing a leader run as one `momo.transfer`
+   (DDIM inversion, default layers, steps and guidance). MoMo's auxiliary metrics
+   (`momo.evaluation.metrics`), FID and diversity in the classifier's space and its content
+   accuracy w.r.t. the leader and style accuracy w.r.t. the follower, next to the
+   ``--baselines`` (default output = leader and output = follower), over all pairs and per kind.
 
 Run: ``python benchmarks/default_model_quality.py --model /path/to/model [--num 200]
-[--pairs 100] [--threads 2]``. With a 6 x 192 model on 2 CPU threads: about 2 min to train
-the classifier (first run only; it is cached), 5 min of generation and 3.5 min of transfer.
+[--pairs 100] [--threads 2] [--baselines all]``. With a 6 x 192 model on 2 CPU threads: about
+2 min to train the classifier (first run only; it is cached) and 5 min of generation; the
+transfer with all baselines took about 4 min per leader and its 4 followers on one shared
+thread (see the model card); the two default baselines are copies and add no time.
 """
 
 from __future__ import annotations
@@ -65,7 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--classifier-epochs", type=int, default=8, help="(cached by setting)")
     parser.add_argument("--num", type=int, default=200, help="held-out clips to generate from")
     parser.add_argument("--pairs", type=int, default=100, help="real transfer pairs")
-    parser.add_argument("--followers-per-leader", type=int, default=5)
+    parser.add_argument("--followers-per-leader", type=int, default=4)
+    parser.add_argument(
+        "--baselines", default="leader,follower", help="transfer baselines (runner names) or all"
+    )
     parser.add_argument("--crop", type=int, default=120, help="frames of transfer motions")
     parser.add_argument("--batch-size", type=int, default=50, help="generation batch")
     parser.add_argument("--seed", type=int, default=0)
@@ -128,6 +135,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     seconds["classifier"] = time.perf_counter() - step
 
     variants = {name: parse_variant(name) for name in args.variants.split(",") if name}
+    baselines = [b for b in args.baselines.split(",") if b]
+    if baselines == ["all"]:
+        from momo.evaluation.baselines import BASELINES
+
+        baselines = list(BASELINES)
     if not args.skip_generation:
         step = time.perf_counter()
         report["generation"] = generation_section(
@@ -142,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         report["transfer_variants"][name] = transfer_section(
             model, cache, classifier, pairs=args.pairs,
             followers_per_leader=args.followers_per_leader, crop=min(args.crop, frame_limit),
-            seed=args.seed, options=options,
+            seed=args.seed, baselines=baselines, options=options,
         )  # fmt: skip
         seconds[f"transfer ({name})"] = time.perf_counter() - step
     report["transfer"] = report["transfer_variants"][next(iter(variants))]

@@ -1,4 +1,4 @@
-"""Shared pieces of the quality benchmark: clips as it uses them, joints, accuracies, summaries."""
+"""Shared pieces of the quality benchmark: clips as it uses them, joints, accuracies, formatting."""
 
 from __future__ import annotations
 
@@ -68,16 +68,3 @@ def fmt(value: float | None, digits: int = 3) -> str:
     if value is None or math.isnan(value):
         return "n/a"
     return f"{value:.{digits}f}"
-
-
-def summarise(values: Sequence[dict[str, Any]]) -> dict[str, float]:
-    """Mean and standard error of the mean of each float entry of per-pair records."""
-    keys = [k for k, v in values[0].items() if isinstance(v, float)]
-    out = {}
-    for key in keys:
-        column = np.array([v[key] for v in values], dtype=np.float64)
-        out[key] = float(column.mean())
-        out[key + "_sem"] = (
-            float(column.std(ddof=1) / math.sqrt(len(column))) if len(column) > 1 else 0.0
-        )
-    return out

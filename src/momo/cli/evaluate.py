@@ -2,7 +2,7 @@
 
     momo evaluate --humanml3d DIR --out DIR [--model default|CKPT] [--normalization DIR]
                   [--evaluator DIR] [--pairs mtb|FILE] [--mode inversion|gen]
-                  [--baselines leader,follower,nn_motion,nn_softmax,nn_latent,inpainting]
+                  [--baselines all|leader,follower,nn_motion,nn_softmax,nn_latent,inpainting]
                   [--subset N] [--seed S] [--match exact|contains]
                   [--layers A:B] [--steps A:B] [--guidance S] [--follower-copies K]
                   [--sampling-steps N] [--reuse-inversion] [--no-resume] [--device cpu|cuda]
@@ -11,6 +11,12 @@
 Writes ``settings.json``, per-pair results under ``pairs/``, then ``summary.json``,
 ``summary.md`` and ``summary.png`` into ``--out`` (see `momo.evaluation.run_benchmark`), and
 prints the table. A run in ``--out`` with the same settings is resumed.
+
+With ``--data CACHE`` instead of ``--humanml3d`` (`momo.cli.evaluate_heldout`) the source is the
+held-out split of a training-data cache (a model's own benchmark): ``--pairs`` is a JSON list of
+clip names, or by default ``--num-pairs`` seeded pairs (half style, half action); FID, diversity
+and the content/style accuracies come from the content/style classifier (``--classifier``);
+``--crop`` cuts every clip. The summary adds one table per kind of pair.
 
 With ``--sweep FILE`` (`momo.evaluation.sweep`) every configuration of the grid is one run in
 ``--out/configNNN``; they share the inversion cache (default ``--out/inversions``) and
@@ -30,6 +36,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from momo.cli.common import add_model_options, load_model_arg
+from momo.cli.evaluate_heldout import (
+    add_heldout_options,
+    check_heldout_args,
+    heldout_keywords,
+    load_heldout,
+)
 
 if TYPE_CHECKING:
     from momo.evaluation.runner import BenchmarkReport
@@ -43,7 +55,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description="Run MoMo over HumanML3D leader/follower pairs (default: MTB) and "
         "baselines; writes summary.json, summary.md, summary.png and per-pair results.",
     )
-    parser.add_argument("--humanml3d", required=True, metavar="DIR", help="HumanML3D folder")
+    parser.add_argument("--humanml3d", metavar="DIR", help="HumanML3D folder (or --data)")
     parser.add_argument("--out", "-o", required=True, metavar="DIR", help="output folder")
     add_model_options(parser)
     parser.add_argument(
@@ -52,13 +64,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "and matching score; without it only the auxiliary metrics are computed",
     )  # fmt: skip
     parser.add_argument(
-        "--pairs", default="mtb", metavar="mtb|FILE",
-        help="'mtb' or a JSON file of [leader_id, follower_id] pairs (default mtb)",
+        "--pairs", default=None, metavar="mtb|FILE",
+        help="'mtb' or a JSON file of [leader_id, follower_id] pairs (default mtb; with "
+        "--data: clip names, default a seeded draw of --num-pairs)",
     )  # fmt: skip
     parser.add_argument("--mode", choices=("inversion", "gen"), default="inversion")
     parser.add_argument(
-        "--baselines", default="", metavar="A,B",
-        help="comma-separated: leader, follower, nn_motion, nn_softmax, nn_latent, inpainting",
+        "--baselines", default="", metavar="A,B|all",
+        help="comma-separated: leader, follower, nn_motion, nn_softmax, nn_latent, inpainting; "
+        "or all",
     )  # fmt: skip
     parser.add_argument(
         "--subset", type=int, default=None, metavar="N",
@@ -90,6 +104,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="folder where each motion's inversion is kept (per model, motion and settings) "
         "and reused by later runs; default: kept in memory for this run",
     )  # fmt: skip
+    add_heldout_options(parser)
     parser.set_defaults(func=run)
     return parser
 
@@ -121,13 +136,16 @@ def run(args: argparse.Namespace) -> int:
     from momo.evaluation.evaluator import T2MEvaluator
     from momo.evaluation.sweep import load_sweep
 
-    dataset = HumanML3D(args.humanml3d)
+    check_heldout_args(args)
+    dataset: Any = None if args.humanml3d is None else HumanML3D(args.humanml3d)
     points = None if args.sweep is None else load_sweep(args.sweep)
     with process_group(args.device):
-        evaluator = None
+        evaluator: Any = None
         if args.evaluator is not None:
             evaluator = T2MEvaluator.load(args.evaluator, device=args.device)
         model = load_model_arg(args)
+        if args.data is not None:  # the cache and its classifier stand for dataset, evaluator
+            dataset, evaluator = load_heldout(args, model)
         if points is None:
             report = _run_one(args, model, dataset, evaluator, args.out, args.inversion_cache)
             table = report.markdown()
@@ -149,26 +167,27 @@ def _run_one(
     inversion_cache: str | Path | None,
 ) -> BenchmarkReport:
     """One benchmark run with the options in ``args``."""
+    from momo.evaluation.baselines import BASELINES
+    from momo.evaluation.heldout_benchmark import run_heldout_benchmark
     from momo.evaluation.runner import run_benchmark
 
-    report = run_benchmark(
-        model,
-        dataset,
-        args.pairs,
-        evaluator=evaluator,
+    baselines = [b.strip() for b in args.baselines.split(",") if b.strip()]
+    options = dict(
         mode=args.mode,
-        baselines=[b.strip() for b in args.baselines.split(",") if b.strip()],
+        baselines=list(BASELINES) if baselines == ["all"] else baselines,
         out_dir=out,
         resume=not args.no_resume,
         progress=sys.stderr.isatty(),
         subset_size=args.subset,
         seed=args.seed,
-        match=args.match,
         command=shlex.join(["momo", *sys.argv[1:]]),
         inversion_cache=inversion_cache,
         **_transfer_options(args, model),
     )
-    return report
+    if args.data is not None:  # dataset: the cache; evaluator: its classifier
+        return run_heldout_benchmark(model, dataset, evaluator, **heldout_keywords(args), **options)
+    pairs = "mtb" if args.pairs is None else args.pairs
+    return run_benchmark(model, dataset, pairs, evaluator=evaluator, match=args.match, **options)
 
 
 def _run_sweep(

@@ -24,6 +24,13 @@ Steps:
    to the batch's longest motion, i.e. the mean pose; that depends on batching and is left out).
 4. ``summary.json`` (with the resolved settings), ``summary.md`` and ``summary.png``, written
    last, so a folder holding ``summary.json`` holds a finished run.
+
+The dataset may be any source read the same way (``resolve``, ``entry_features``,
+``evaluation_set``, ``mean`` / ``std``, ``root``): `momo.evaluation.heldout.HeldOutSet` reads
+the held-out split of a training-data cache, whose ``description()`` joins the settings and
+whose ``pair_kind`` adds one summary per kind of pair (``BenchmarkReport.by_kind``). The
+evaluator may be a descriptor space with its own summary columns
+(`momo.evaluation.descriptor.ClassifierEvaluator`; see `momo.evaluation.summary`).
 """
 
 from __future__ import annotations
@@ -44,9 +51,9 @@ from momo.evaluation import baselines as baseline_fns
 from momo.evaluation.distributed import barrier, rank_and_world
 from momo.evaluation.inversion_cache import InversionCache
 from momo.evaluation.pairs import load_pairs, subset
-from momo.evaluation.report import plot_summary, summary_markdown
+from momo.evaluation.report import plot_summary, report_markdown
 from momo.evaluation.shards import shard, transfer_groups
-from momo.evaluation.summary import auxiliary_metrics, summarize
+from momo.evaluation.summary import auxiliary_metrics, summarize, summarize_by_kind
 from momo.utils.files import atomic_output
 
 if TYPE_CHECKING:
@@ -74,10 +81,15 @@ class BenchmarkSettings:
     evaluator: str | None
     model_sha256: str
     transfer_options: dict[str, Any] = field(default_factory=dict)
+    #: The source's own description (``dataset.description()``), when it gives one.
+    data: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return json.loads(json.dumps(asdict(self), default=_json_default))
+        """JSON-ready dict (without ``data`` when the source gives none)."""
+        values = asdict(self)
+        if values["data"] is None:
+            del values["data"]
+        return json.loads(json.dumps(values, default=_json_default))
 
 
 @dataclass(frozen=True)
@@ -89,15 +101,18 @@ class BenchmarkReport:
         pairs: one record per evaluated pair: ids, entry names, lengths, whether cropped, the
             follower's caption, and per method the auxiliary metrics and embedding.
         settings: the resolved settings.
+        by_kind: per kind of pair (sources with ``pair_kind``, e.g. ``"style"``, ``"action"``)
+            the same summary over those pairs only; empty for other sources.
     """
 
     summary: dict[str, dict[str, Any]]
     pairs: list[dict[str, Any]]
     settings: dict[str, Any]
+    by_kind: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def markdown(self) -> str:
-        """The summary as a Markdown table."""
-        return summary_markdown(self.summary)
+        """The summary as a Markdown table (then one table per kind of pair, if any)."""
+        return report_markdown(self.summary, self.by_kind, self.settings.get("evaluator"))
 
 
 def run_benchmark(
@@ -122,9 +137,10 @@ def run_benchmark(
 
     Args:
         model: the diffusion model (`momo.load_model`).
-        dataset: a `momo.data.HumanML3D` folder.
+        dataset: a `momo.data.HumanML3D` folder (or a `momo.evaluation.heldout.HeldOutSet`).
         pairs: ``"mtb"``, a JSON file of ``[leader_id, follower_id]`` lists, or such a list.
-        evaluator: a `T2MEvaluator` for FID / R-precision / matching score (None: auxiliary
+        evaluator: a `T2MEvaluator` for FID / R-precision / matching score, or a descriptor
+            space such as `momo.evaluation.descriptor.ClassifierEvaluator` (None: auxiliary
             metrics only).
         mode: ``"inversion"`` (real motions inverted) or ``"gen"`` (generated from captions).
         baselines: any of `momo.evaluation.baselines.BASELINES`.
@@ -161,6 +177,7 @@ def run_benchmark(
         seed,
         evaluator,
         transfer_options,
+        data=_description(dataset),
     )
     chosen = subset(pair_list, subset_size, seed)
     entries = _resolve_ids(dataset, [pair_list[i] for i in chosen], match)
@@ -175,15 +192,11 @@ def run_benchmark(
         barrier()  # every rank's records are written
         done = _gather(out, chosen)
     records = [done[i] for i in chosen]
-    summary = summarize(
-        records,
-        dataset,
-        evaluator,
-        ["momo", *settings.baselines],
-        [pair_list[i] for i in chosen],
-        settings.seed,
-    )
-    report = BenchmarkReport(summary=summary, pairs=records, settings=settings.as_dict())
+    _add_kinds(records, dataset)
+    methods, chosen_pairs = ["momo", *settings.baselines], [pair_list[i] for i in chosen]
+    summary = summarize(records, dataset, evaluator, methods, chosen_pairs, settings.seed)
+    by_kind = summarize_by_kind(records, dataset, evaluator, methods, chosen_pairs, settings.seed)
+    report = BenchmarkReport(summary, records, settings.as_dict(), by_kind)
     if out is not None and rank == 0:
         _write_summary(out, report, command)
     return report
@@ -211,6 +224,8 @@ def _settings(
     seed: int,
     evaluator: Any,
     transfer_options: dict[str, Any],
+    *,
+    data: dict[str, Any] | None = None,
 ) -> BenchmarkSettings:
     if mode not in MODES:
         raise EvaluationError(f"unknown mode {mode!r}; use 'inversion' or 'gen'")
@@ -247,7 +262,22 @@ def _settings(
         evaluator=None if evaluator is None else (evaluator.source or "given"),
         model_sha256=model_digest(model),
         transfer_options=dict(transfer_options),
+        data=data,
     )
+
+
+def _add_kinds(records: list[dict[str, Any]], dataset: Any) -> None:
+    """Each record's kind of pair (``"kind"``), when the source tells kinds apart."""
+    kind_of = getattr(dataset, "pair_kind", None)
+    if kind_of is not None:
+        for record in records:
+            record["kind"] = kind_of(record["leader"], record["follower"])
+
+
+def _description(dataset: Any) -> dict[str, Any] | None:
+    """The source's description for the settings (HumanML3D folders give none)."""
+    describe = getattr(dataset, "description", None)
+    return None if describe is None else dict(describe())
 
 
 def _resolve_ids(dataset: Any, pairs: list[tuple[str, str]], match: str) -> dict[str, Any]:
@@ -517,6 +547,8 @@ def _baseline_outputs(
 
 def _write_summary(out: Path, report: BenchmarkReport, command: str | None) -> None:
     document = {"command": command, "settings": report.settings, "summary": report.summary}
+    if report.by_kind:
+        document["by_kind"] = report.by_kind
     with atomic_output(out / "summary.md", overwrite=True) as tmp:
         tmp.write_text(report.markdown())
     with atomic_output(out / "summary.png", overwrite=True) as tmp:

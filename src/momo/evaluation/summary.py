@@ -80,6 +80,10 @@ def summarize(
         summary[method] = row
     if evaluator is None:
         return summary
+    if hasattr(evaluator, "summary_columns"):  # a descriptor space of its own
+        for method, columns in evaluator.summary_columns(records, methods, dataset, seed).items():
+            summary[method].update(columns)
+        return summary
     ground_truth = _ground_truth(dataset, evaluator, pairs)
     negatives = _negatives(dataset, evaluator, len(records), seed)
     tokens = [r["follower_tokens"] for r in records]
@@ -91,6 +95,29 @@ def summarize(
             _evaluator_columns(motion, ground_truth, negatives, text_true, text_padded)
         )
     return summary
+
+
+def summarize_by_kind(
+    records: list[dict[str, Any]],
+    dataset: Any,
+    evaluator: T2MEvaluator | None,
+    methods: Sequence[str],
+    pairs: list[tuple[str, str]],
+    seed: int,
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """`summarize` over each kind of pair (the records' ``"kind"``, e.g. ``"style"`` and
+    ``"action"``, set from the source's ``pair_kind``), in order of first appearance; {} when
+    the records have no kind."""
+    groups: dict[str, list[int]] = {}
+    for i, record in enumerate(records):
+        if "kind" in record:
+            groups.setdefault(record["kind"], []).append(i)
+    return {
+        kind: summarize(
+            [records[i] for i in rows], dataset, evaluator, methods, [pairs[i] for i in rows], seed
+        )
+        for kind, rows in groups.items()
+    }
 
 
 def _evaluator_columns(
