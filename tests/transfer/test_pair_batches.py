@@ -93,3 +93,26 @@ def test_pairs_refuse_prompts_and_replay() -> None:
         transfer_pairs(model, [(motion, motion)], reuse_inversion=True)
     with pytest.raises(TransferError, match="2 seeds"):
         transfer_pairs(model, [(motion, motion)], seeds=[1, 2])
+
+
+def test_output_text_conditions_the_outputs() -> None:
+    model = tiny_model(seed=2, num_timesteps=6, num_layers=2)  # float64
+    leader = synthetic_motion(30, seed=1, text="a person walks")
+    follower = synthetic_motion(26, seed=2, text="a person jumps")
+    options = dict(layers=[], num_steps=4, progress=False)  # no mixing: plain denoising
+    # Without mixing, an output prompted by the leader's text denoises the leader's latent as
+    # the leader row does: it reconstructs the leader row.
+    led = transfer(model, leader, [follower], output_text="leader", **options)
+    np.testing.assert_allclose(led.outputs[0].features, led.leader.features, rtol=0, atol=1e-9)
+    assert led.outputs[0].text == "a person walks" and led.config["output_text"] == "leader"
+    default = transfer(model, leader, [follower], **options)
+    unconditional = transfer(model, leader, [follower], output_text="none", **options)
+    assert default.outputs[0].text == "a person jumps" and unconditional.outputs[0].text is None
+    for other in (default, unconditional):
+        assert np.abs(other.outputs[0].features - led.outputs[0].features).max() > 1e-3
+    pairs = transfer_pairs(model, [(leader, follower)], output_text="none", num_steps=4, layers=[])
+    np.testing.assert_allclose(
+        pairs[0].outputs[0].features, unconditional.outputs[0].features, rtol=0, atol=1e-9
+    )
+    with pytest.raises(TransferError, match="output_text"):
+        transfer(model, leader, [follower], output_text="both", **options)

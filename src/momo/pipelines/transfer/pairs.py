@@ -71,7 +71,7 @@ def transfer_pairs(
         inversions: a store of inverted latents (e.g. `momo.evaluation.InversionCache`).
         progress: show progress bars.
         **options: `momo.transfer`'s layers, steps, guidance_scale, assign_root_rotation,
-            follower_copies, reference_rounding, num_steps.
+            follower_copies, reference_rounding, num_steps, output_text.
 
     Returns:
         One single-follower `TransferResult` per pair, in order.
@@ -150,7 +150,7 @@ def _pair_batch(
 ) -> TransferBatch:
     """Every row's text, guidance, length and mask. The batch's config is the first pair's
     with the pair batch's row labels and lengths (what inversion and padding read)."""
-    outputs_text = [pair.followers[0].text for pair in configs]
+    outputs_text = [pair.row_texts()[-1] for pair in configs]  # the output row is last
     texts = layout.arrange(
         [m.text or None for m in leaders], [m.text or None for m in followers], outputs_text
     )
