@@ -136,8 +136,7 @@ def run_benchmark(
         subset_size: evaluate a seeded random subset of this many pairs (the reference's
             protocol: 512); None: all pairs.
         seed: seed of the subset, the negatives' batches and every transfer (pair i: seed + i,
-            whatever its batch; with ``reuse_inversion`` a leader's batch records seed + its
-            first pair's index). Inversion mode draws no noise, so a pair's output does not
+            whatever its batch). Inversion mode draws no noise, so a pair's output does not
             depend on the seed or on the pairs batched with it.
         match: how ids find their motion: ``"exact"`` or the reference's ``"contains"``
             (see `momo.data.HumanML3D.resolve`).
@@ -380,9 +379,7 @@ def _gather(out: Path | None, chosen: Sequence[int]) -> dict[int, dict[str, Any]
 
 def _sharing(settings: BenchmarkSettings) -> str:
     """How pairs are batched (`momo.evaluation.shards.transfer_groups`)."""
-    if settings.mode != "inversion":
-        return "none"
-    return "leader" if settings.transfer_options.get("reuse_inversion") else "rows"
+    return "rows" if settings.mode == "inversion" else "none"
 
 
 def _group_transfers(
@@ -395,8 +392,8 @@ def _group_transfers(
     """Per pair (output, leader reference, follower reference) features of one group.
 
     Inversion mode: `transfer_pairs` over the group (pair i recorded with seed + i; its
-    output does not depend on the seed or the group). ``reuse_inversion`` (one leader) and
-    ``gen`` mode (one pair): one `momo.transfer` seeded with seed + the first pair's index.
+    output does not depend on the seed or the group). ``gen`` mode (one pair per group): one
+    `momo.transfer` seeded with seed + the pair's index.
     """
     import momo
     from momo.pipelines.transfer.pairs import transfer_pairs

@@ -4,10 +4,10 @@
   followers 15-16 times) or a leader, whichever is shared by more of the evaluated pairs, run
   as one batch (`momo.pipelines.transfer.pairs.transfer_pairs`), so the shared row is inverted
   and denoised once for all of them; each output only attends to its own leader and follower,
-  so the outputs are the same as one pair at a time, up to float rounding. ``reuse_inversion``
-  samples the outputs of one leader with the inversion's record, so there only pairs sharing a
-  leader are grouped (one `momo.transfer` with several followers). In ``gen`` mode every pair
-  keeps its own seeded leader, so each pair is its own group.
+  so the outputs are the same as one pair at a time, up to float rounding (with
+  ``reuse_inversion`` too: each pair's mixed attention is recorded while the batch's distinct
+  motions are inverted). In ``gen`` mode every pair keeps its own seeded leader, so each pair is
+  its own group.
 - `shard`: the groups a rank of ``world`` processes runs; deterministic, and every group goes
   to exactly one rank.
 """

@@ -160,12 +160,14 @@ def invert_motions(
     batch: TransferBatch,
     motions: Sequence[Motion],
     recording: MixedAttentionStore | None = None,
+    pairs: tuple[Tensor, Tensor] | None = None,
 ) -> tuple[Tensor, Tensor]:
     """DDIM-invert real motions, each with its own text, no guidance.
 
     With a ``recording`` store (motions = [leader, followers]), the transfer layers record each
     output's mixed attention at the transfer steps (`momo.pipelines.transfer.replay`) without
-    changing the inversion.
+    changing the inversion; ``pairs`` (leader rows, follower rows) says which rows each output
+    pairs (default: row 0 with each further row).
 
     Returns:
         (normalised clean motions, latents x_T), both ``[n, batch_frames, 263]``.
@@ -185,7 +187,7 @@ def invert_motions(
     predict = make_x0_predictor(model.denoiser, model.encode_text(texts), frame_mask, 1.0, drop)
     if recording is not None:
         recorders = recording_processors(
-            model.denoiser.self_attention_modules(), batch.schedule.layers, recording
+            model.denoiser.self_attention_modules(), batch.schedule.layers, recording, pairs
         )
         predict = scheduled(predict, batch.schedule, recorders, recording)
     return x0, ddim_invert(predict, x0, batch.scheduler, progress=batch.progress)

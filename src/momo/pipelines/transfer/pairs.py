@@ -39,12 +39,14 @@ from momo.pipelines.transfer.denoising import (
     InversionStore,
     TransferBatch,
     encode_rows,
+    invert_motions,
     inverted_latents,
     scheduled,
 )
 from momo.pipelines.transfer.layout import PairLayout
 from momo.pipelines.transfer.mixed_attention import mixing_processors
 from momo.pipelines.transfer.pipeline import _result
+from momo.pipelines.transfer.replay import MixedAttentionStore, replay_processors, storage_dtype
 from momo.pipelines.transfer.result import TransferResult
 
 if TYPE_CHECKING:
@@ -71,21 +73,28 @@ def transfer_pairs(
         inversions: a store of inverted latents (e.g. `momo.evaluation.InversionCache`).
         progress: show progress bars.
         **options: `momo.transfer`'s layers, steps, guidance_scale, assign_root_rotation,
-            follower_copies, reference_rounding, num_steps, output_text.
+            follower_copies, reference_rounding, num_steps, output_text, reuse_inversion
+            (the distinct leaders and followers are inverted together while each pair's
+            mixed attention is recorded; then the outputs are sampled alone).
 
     Returns:
         One single-follower `TransferResult` per pair, in order.
 
     Raises:
-        TransferError: a prompt among the pairs, ``reuse_inversion`` or ``noise`` given, or
-            anything `momo.transfer` would raise for a pair.
+        TransferError: a prompt among the pairs, ``noise`` given, ``reuse_inversion`` with
+            ``inversions``, or anything `momo.transfer` would raise for a pair.
     """
     if not pairs:
         raise TransferError("transfer_pairs needs at least one (leader, follower) pair")
     if any(not isinstance(m, Motion) for pair in pairs for m in pair):
         raise TransferError("transfer_pairs batches real motions only; run prompts by transfer")
-    if options.get("reuse_inversion") or options.get("noise") is not None:
-        raise TransferError("transfer_pairs takes neither reuse_inversion nor noise")
+    if options.get("noise") is not None:
+        raise TransferError("transfer_pairs draws no noise (real motions are inverted)")
+    if options.get("reuse_inversion") and inversions is not None:
+        raise TransferError(
+            "reuse_inversion records attention while inverting, so it cannot take stored "
+            "inversions; pass one or the other"
+        )
     seeds = [0] * len(pairs) if seeds is None else list(seeds)
     if len(seeds) != len(pairs):
         raise TransferError(f"got {len(seeds)} seeds for {len(pairs)} pairs")
@@ -99,7 +108,10 @@ def transfer_pairs(
     }
     with torch.inference_mode(), use_processors(shortcuts):
         batch = _pair_batch(model, configs, leaders, followers, layout, progress)
-        x0 = _denoise(batch, layout, leaders + followers, inversions)
+        if configs[0].reuse_inversion:
+            x0 = _replayed(batch, layout, leaders + followers)
+        else:
+            x0 = _denoise(batch, layout, leaders + followers, inversions)
         if configs[0].assign_root_rotation:
             for p, (a, _) in enumerate(layout.pairs):
                 x0[layout.output_row(p), :, 0] = x0[layout.leader_row(a), :, 0]
@@ -211,3 +223,38 @@ def _denoise(
     return sample(
         scheduled(predict, batch.schedule, mixing), x_T, batch.scheduler, progress=batch.progress
     )
+
+
+def _replayed(batch: TransferBatch, layout: PairLayout, motions: Sequence[Motion]) -> torch.Tensor:
+    """``reuse_inversion``: invert the distinct leaders and followers while recording each
+    pair's mixed attention, then sample the outputs alone with the record. The leader and
+    follower rows of the result are the real motions, normalised."""
+    model, config = batch.model, batch.config
+    store = MixedAttentionStore(storage_dtype(model.dtype))
+    leaders = torch.tensor([a for a, _ in layout.pairs])
+    followers = torch.tensor([layout.num_leaders + b for _, b in layout.pairs])
+    clean, latents = invert_motions(batch, motions, store, (leaders, followers))
+    outputs = layout.output_rows
+    rows = torch.tensor(outputs, device=model.device)
+    lengths = [config.row_lengths[r] for r in outputs]
+    frames = config.batch_frames  # the record's token count
+    mask = make_frame_mask(lengths, frames, model.device) if min(lengths) < frames else None
+    g = config.guidance_scale
+    predict = make_x0_predictor(
+        model.denoiser,
+        batch.text.index(rows.to(batch.text.tokens.device)),
+        mask,
+        torch.tensor([g.outputs[0]] * len(outputs)),
+        batch.drop[rows],
+    )
+    replay = replay_processors(model.denoiser.self_attention_modules(), config.layers, store)
+    x_T = latents.index_select(0, leaders.to(latents.device)).clone()
+    sampled = sample(
+        scheduled(predict, batch.schedule, replay, store),
+        x_T,
+        batch.scheduler,
+        progress=batch.progress,
+    )
+    store.entries.clear()
+    count = layout.num_leaders
+    return torch.stack(layout.arrange(list(clean[:count]), list(clean[count:]), list(sampled)))
