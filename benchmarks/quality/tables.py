@@ -124,7 +124,7 @@ def _print_variants(report: dict[str, Any]) -> None:
     variants = report.get("transfer_variants", {})
     if len(variants) < 2:
         return
-    print("\nTransfer variants (all pairs, MoMo transfer rows):\n")
+    print("\nTransfer variants (all pairs, MoMo transfer rows; mean ± standard error):\n")
     print(
         "| variant | seconds | leader foot contact ↑ | follower rotation ↑ | "
         "follower position ↑ | root-path dist. to leader (m) ↓ | content acc (leader) ↑ | "
@@ -133,9 +133,13 @@ def _print_variants(report: dict[str, Any]) -> None:
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, t in variants.items():
         s = t["summary"]["all"]["momo"]
+
+        def cell(key: str, s: dict[str, Any] = s) -> str:
+            return f"{fmt(s[key])} ± {fmt(s.get(key + '_sem'))}"
+
         print(
-            f"| {name} | {t['seconds']:.0f} | {fmt(s['leader_foot_contact'])} | "
-            f"{fmt(s['follower_rotation_similarity'])} | "
-            f"{fmt(s['follower_position_similarity'])} | {fmt(s['leader_root_distance'])} | "
-            f"{fmt(s['content_is_leaders'])} | {fmt(s['style_is_followers'])} |"
+            f"| {name} | {t['seconds']:.0f} | {cell('leader_foot_contact')} | "
+            f"{cell('follower_rotation_similarity')} | "
+            f"{cell('follower_position_similarity')} | {cell('leader_root_distance')} | "
+            f"{cell('content_is_leaders')} | {cell('style_is_followers')} |"
         )
