@@ -93,7 +93,7 @@ def _print_variants(report: dict[str, Any]) -> None:
     variants = report.get("transfer_variants", {})
     if len(variants) < 2:
         return
-    print("\nTransfer variants (all pairs, MoMo rows):\n")
+    print("\nTransfer variants (all pairs, MoMo rows; mean ± standard error over pairs):\n")
     print(
         "| variant | seconds | leader contact (joints) ↑ | follower rot ↑ | "
         "follower pos ↑ | root dist leader (m) ↓ | content acc (leader) ↑ | "
@@ -102,9 +102,34 @@ def _print_variants(report: dict[str, Any]) -> None:
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, t in variants.items():
         s = t["summary"]["momo"]
+        sem = _momo_sems(t.get("records", []), s)
+
+        def cell(key: str, s: dict[str, Any] = s, sem: dict[str, float] = sem) -> str:
+            return f"{fmt(s[key])} ± {fmt(sem.get(key))}"
+
         print(
-            f"| {name} | {t['seconds']:.0f} | {fmt(s['leader_foot_contact_joints'])} | "
-            f"{fmt(s['follower_rotation_similarity'])} | "
-            f"{fmt(s['follower_position_similarity'])} | {fmt(s['leader_root_distance'])} | "
-            f"{fmt(s['content_accuracy_leader'])} | {fmt(s['style_accuracy_follower'])} |"
+            f"| {name} | {t['seconds']:.0f} | {cell('leader_foot_contact_joints')} | "
+            f"{cell('follower_rotation_similarity')} | "
+            f"{cell('follower_position_similarity')} | {cell('leader_root_distance')} | "
+            f"{cell('content_accuracy_leader')} | {cell('style_accuracy_follower')} |"
         )
+
+
+def _momo_sems(records: list[dict[str, Any]], summary: dict[str, Any]) -> dict[str, float]:
+    """Standard errors of MoMo's means over pairs: sample SD / sqrt(n) for the per-pair
+    auxiliary metrics, sqrt(p (1 - p) / n) for the classifier accuracies."""
+    import numpy as np
+
+    sems: dict[str, float] = {}
+    metrics = [r["methods"]["momo"]["metrics"] for r in records]
+    n = len(metrics)
+    if n < 2:
+        return sems
+    for key in metrics[0]:
+        values = np.array([m[key] for m in metrics], dtype=float)
+        sems[key] = float(values.std(ddof=1) / np.sqrt(n))
+    for key in ("content_accuracy_leader", "style_accuracy_follower"):
+        p = summary.get(key)
+        if isinstance(p, (int, float)):
+            sems[key] = float(np.sqrt(p * (1 - p) / n))
+    return sems

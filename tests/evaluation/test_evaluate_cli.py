@@ -6,6 +6,7 @@ import dataclasses
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kit import tiny_bundle
@@ -117,6 +118,26 @@ def test_a_sweep_writes_one_run_per_configuration_and_a_table(
     assert len(list((tmp_path / "sweep" / "inversions").glob("*.npy"))) == 6  # 3 motions x 2
 
 
+def test_the_output_prompt_axis_conditions_the_outputs(
+    folders: dict[str, Path], tmp_path: Path
+) -> None:
+    from momo.cli.evaluate import OUTPUT_PROMPTS
+    from momo.pipelines.transfer.config import OUTPUT_TEXTS
+
+    assert OUTPUT_PROMPTS == OUTPUT_TEXTS
+    sweep = tmp_path / "sweep.json"
+    sweep.write_text(json.dumps({"output_prompt": ["follower", "none"]}))
+    assert main(_argv(folders, tmp_path / "sweep", "--sweep", str(sweep))) == 0
+    rows = json.loads((tmp_path / "sweep" / "sweep.json").read_text())
+    outputs = []
+    for row in rows:
+        run = tmp_path / "sweep" / row["folder"]
+        settings = json.loads((run / "summary.json").read_text())["settings"]
+        assert settings["transfer_options"]["output_text"] == row["configuration"]["output_prompt"]
+        outputs.append(np.load(run / "pairs" / "0000.npz")["momo"])
+    assert np.abs(outputs[0] - outputs[1]).max() > 1e-4  # the prompt reaches the outputs
+
+
 @pytest.mark.parametrize(
     ("grid", "fragment"),
     [
@@ -124,6 +145,7 @@ def test_a_sweep_writes_one_run_per_configuration_and_a_table(
         ({"sampling_steps": ["ten"]}, "expected int"),
         ({"layers": []}, "non-empty list"),
         ({"layers": ["99:100"]}, "layers"),
+        ({"output_prompt": ["both"]}, "output_prompt"),
     ],
 )
 def test_bad_sweeps_fail_before_any_run(

@@ -1,4 +1,5 @@
-"""Pairs sharing a leader run as one transfer; each pair's results equal running it alone."""
+"""Pairs sharing a follower or a leader run as one batch; each pair's results equal running it
+alone."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 import momo
 import momo.data
+import momo.pipelines.transfer.pairs
 from kit import tiny_model
 from momo.errors import EvaluationError, TransferError
 from momo.evaluation import InversionCache, run_benchmark
@@ -20,48 +22,82 @@ from .hml_kit import write_tiny_humanml3d
 
 #: Leaders of different lengths from their followers, so shared batches are padded.
 PAIRS = [["000004", "000001"], ["000001", "000005"], ["000004", "000005"], ["000004", "000001"]]
+#: MTB's structure: followers shared by several leaders (groups [0, 1, 2] and [3, 4]).
+FOLLOWER_PAIRS = [
+    ["000004", "000001"],
+    ["000002", "000001"],
+    ["000005", "000001"],
+    ["000001", "000005"],
+    ["000004", "000005"],
+]
 
 
-def test_groups_share_leaders_in_order_and_shards_cover_them() -> None:
+def test_groups_share_followers_or_leaders_in_order_and_shards_cover_them() -> None:
     pairs = [("a", "x"), ("b", "x"), ("a", "y"), ("a", "z"), ("c", "x")]
-    groups = transfer_groups(pairs, [0, 1, 2, 3, 4], share_leader=True, max_group=2)
+    groups = transfer_groups(pairs, [0, 1, 2, 3, 4], sharing="leader", max_group=2)
     assert groups == [[0, 2], [1], [3], [4]]
-    assert transfer_groups(pairs, [1, 3], share_leader=False) == [[1], [3]]
+    # x serves 3 pairs, a leads 3: a pair joins its leader only when that is shared by more.
+    rows = transfer_groups(pairs, [0, 1, 2, 3, 4], sharing="rows", max_group=2)
+    assert rows == [[0, 1], [2, 3], [4]]
+    assert transfer_groups(pairs, [1, 2, 3], sharing="rows") == [[1], [2, 3]]
+    assert transfer_groups(pairs, [1, 3], sharing="none") == [[1], [3]]
     shards = [shard(groups, rank, 3) for rank in range(3)]
     assert shards == [[[0, 2], [4]], [[1]], [[3]]]
     with pytest.raises(EvaluationError, match="rank 3"):
         shard(groups, 3, 3)
+    with pytest.raises(EvaluationError, match="sharing"):
+        transfer_groups(pairs, [0], sharing="follower")
 
 
-def test_shared_leader_batch_equals_each_pair_alone(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("pairs", "batches"),
+    [(PAIRS, [3, 1]), (FOLLOWER_PAIRS, [3, 2])],
+    ids=["shared-leader", "shared-follower"],
+)
+def test_shared_batch_equals_each_pair_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pairs: list, batches: list
 ) -> None:
     model = tiny_model(num_timesteps=4, num_layers=2)  # float64: rounding far below tolerance
     dataset = momo.data.HumanML3D(write_tiny_humanml3d(tmp_path / "hml"))
     calls = []
-    transfer = momo.transfer
+    transfer_pairs = momo.pipelines.transfer.pairs.transfer_pairs
 
-    @functools.wraps(transfer)
-    def counting_transfer(*args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(len(args[2]))
-        return transfer(*args, **kwargs)
+    @functools.wraps(transfer_pairs)
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(len(args[1]))
+        return transfer_pairs(*args, **kwargs)
 
-    monkeypatch.setattr(momo, "transfer", counting_transfer)
+    monkeypatch.setattr(momo.pipelines.transfer.pairs, "transfer_pairs", counting)
     options = dict(baselines=("nn_motion",), progress=False, num_steps=3)
-    batched = run_benchmark(model, dataset, PAIRS, out_dir=tmp_path / "batched", **options)
-    assert calls == [3, 1]  # the three pairs with leader 000004 ran as one transfer
-    for index, pair in enumerate(PAIRS):
-        alone = run_benchmark(model, dataset, [pair], out_dir=tmp_path / f"alone{index}", **options)
+    batched = run_benchmark(model, dataset, pairs, out_dir=tmp_path / "batched", **options)
+    assert calls == batches
+    for index, pair in enumerate(pairs):
+        # Alone, with another seed: inversion mode draws no noise.
+        alone = run_benchmark(
+            model, dataset, [pair], out_dir=tmp_path / f"alone{index}", seed=index, **options
+        )
         got = np.load(tmp_path / "batched" / "pairs" / f"{index:04d}.npz")["momo"]
         want = np.load(tmp_path / f"alone{index}" / "pairs" / "0000.npz")["momo"]
         assert got.shape == want.shape
-        # Outputs are stored as float32: equal to its rounding.
+        # Outputs are stored as float32: equal to its rounding (float64 rounding is ~1e-13,
+        # see tests/transfer/test_pair_batches.py).
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
         got_metrics = batched.pairs[index]["methods"]["momo"]["metrics"]
         assert got_metrics == pytest.approx(alone.pairs[0]["methods"]["momo"]["metrics"], abs=1e-9)
-    # The repeated pair's follower rows are identical inputs: identical outputs.
-    first, repeat = (batched.pairs[i]["methods"]["momo"]["metrics"] for i in (0, 3))
-    assert first == pytest.approx(repeat, abs=1e-9)
+        assert batched.pairs[index]["leader"] == pair[0]
+        assert batched.pairs[index]["follower"] == pair[1]
+
+
+def test_replayed_pairs_share_rows_too(tmp_path: Path) -> None:
+    model = tiny_model(num_timesteps=4, num_layers=2)  # float64: records kept in float64
+    dataset = momo.data.HumanML3D(write_tiny_humanml3d(tmp_path / "hml"))
+    options = dict(progress=False, num_steps=3, reuse_inversion=True)
+    batched = run_benchmark(model, dataset, FOLLOWER_PAIRS, **options)
+    for index, pair in enumerate(FOLLOWER_PAIRS):
+        alone = run_benchmark(model, dataset, [pair], **options)
+        assert batched.pairs[index]["methods"]["momo"]["metrics"] == pytest.approx(
+            alone.pairs[0]["methods"]["momo"]["metrics"], abs=1e-9
+        )
 
 
 def test_a_second_run_takes_every_inversion_from_the_disk_cache(tmp_path: Path) -> None:
@@ -71,12 +107,12 @@ def test_a_second_run_takes_every_inversion_from_the_disk_cache(tmp_path: Path) 
     options = dict(progress=False, num_steps=3)
     first_cache = InversionCache(tmp_path / "inversions", digest)
     first = run_benchmark(model, dataset, PAIRS, inversion_cache=first_cache, **options)
-    # Group 1 inverts 000004, 000001 (twice, same batch) and 000005; group 2 reuses two.
-    assert (first_cache.misses, first_cache.hits) == (4, 2)
+    # Group 1 inverts 000004, 000001 (one row for two pairs) and 000005; group 2 reuses two.
+    assert (first_cache.misses, first_cache.hits) == (3, 2)
     assert len(list((tmp_path / "inversions").glob("*.npy"))) == 3
     second_cache = InversionCache(tmp_path / "inversions", digest)
     second = run_benchmark(model, dataset, PAIRS, inversion_cache=second_cache, **options)
-    assert (second_cache.misses, second_cache.hits) == (0, 6)
+    assert (second_cache.misses, second_cache.hits) == (0, 5)
     for a, b in zip(first.pairs, second.pairs):
         assert a["methods"]["momo"]["metrics"] == pytest.approx(
             b["methods"]["momo"]["metrics"], abs=1e-9

@@ -42,6 +42,11 @@ from momo.cli.evaluate_heldout import (
     heldout_keywords,
     load_heldout,
 )
+from momo.errors import EvaluationError
+
+#: `momo.transfer`'s ``output_text`` values (its ``OUTPUT_TEXTS``; kept here so that the parser
+#: does not import torch).
+OUTPUT_PROMPTS = ("follower", "leader", "none")
 
 if TYPE_CHECKING:
     from momo.evaluation.runner import BenchmarkReport
@@ -91,12 +96,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--sampling-steps", type=int, default=None, metavar="N")
     parser.add_argument("--reuse-inversion", action="store_true")
     parser.add_argument(
+        "--output-prompt", choices=OUTPUT_PROMPTS, default=None,
+        help="what the outputs are conditioned on: the follower's caption (default, the "
+        "paper's), the leader's, or none",
+    )  # fmt: skip
+    parser.add_argument(
         "--no-resume", action="store_true", help="refuse to continue a run found in --out"
     )
     parser.add_argument(
         "--sweep", metavar="FILE",
         help="JSON grid of options (layers, steps, guidance, sampling_steps, follower_copies, "
-        "reuse_inversion) -> lists of values: one run per combination under --out/configNNN, "
+        "reuse_inversion, output_prompt) -> lists of values: one run per combination under --out/configNNN, "
         "sharing the inversion cache, and one table sweep.md/.json/.png",
     )  # fmt: skip
     parser.add_argument(
@@ -126,6 +136,12 @@ def _transfer_options(args: argparse.Namespace, model: Any) -> dict[str, Any]:
         options["num_steps"] = args.sampling_steps
     if args.reuse_inversion:
         options["reuse_inversion"] = True
+    if args.output_prompt is not None:
+        if args.output_prompt not in OUTPUT_PROMPTS:  # a sweep's value
+            raise EvaluationError(
+                f"output_prompt {args.output_prompt!r} is not one of {', '.join(OUTPUT_PROMPTS)}"
+            )
+        options["output_text"] = args.output_prompt
     return options
 
 

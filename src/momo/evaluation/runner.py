@@ -8,8 +8,9 @@ Steps:
 2. Per pair (in order, resumable): MoMo's output by `momo.transfer` (``inversion``: the real
    leader and follower are inverted; ``gen``: both are generated from their first captions),
    then each baseline from the same leader and follower. In inversion mode pairs that share a
-   leader run as one transfer with several followers (`momo.evaluation.shards`; same outputs
-   up to float rounding). Under torchrun each rank runs its own shard of these groups and
+   follower (or a leader, when that is shared by more pairs) run as one batch over shared
+   rows (`momo.evaluation.shards`, `momo.pipelines.transfer.pairs`; same outputs up to float
+   rounding). Under torchrun each rank runs its own shard of these groups and
    writes its pairs' records; rank 0 writes the summary once every rank is done. Each output gets the auxiliary
    metrics and, with an evaluator, its motion embedding. With ``out_dir`` every pair's record
    (JSON) and outputs (``.npz``) are written atomically, so an interrupted run resumes.
@@ -150,8 +151,9 @@ def run_benchmark(
         progress: show a progress bar with ETA.
         subset_size: evaluate a seeded random subset of this many pairs (the reference's
             protocol: 512); None: all pairs.
-        seed: seed of the subset, the negatives' batches and every transfer (pair i: seed + i;
-            a group of pairs sharing a leader: seed + its first pair's index).
+        seed: seed of the subset, the negatives' batches and every transfer (pair i: seed + i,
+            whatever its batch). Inversion mode draws no noise, so a pair's output does not
+            depend on the seed or on the pairs batched with it.
         match: how ids find their motion: ``"exact"`` or the reference's ``"contains"``
             (see `momo.data.HumanML3D.resolve`).
         command: the command line that started the run, recorded in ``summary.json``.
@@ -184,7 +186,7 @@ def run_benchmark(
     cache = _inversion_cache(inversion_cache, settings)
     rank, world = rank_and_world()
     out = _open_out_dir(out_dir, settings, resume, rank, world)
-    groups = transfer_groups(pair_list, chosen, share_leader=settings.mode == "inversion")
+    groups = transfer_groups(pair_list, chosen, sharing=_sharing(settings))
     mine = shard(groups, rank, world)
     context = _RunContext(model, dataset, evaluator, settings, pair_list, entries, out, cache)
     done = _run_shard(context, mine, progress)
@@ -405,46 +407,83 @@ def _gather(out: Path | None, chosen: Sequence[int]) -> dict[int, dict[str, Any]
     return done
 
 
+def _sharing(settings: BenchmarkSettings) -> str:
+    """How pairs are batched (`momo.evaluation.shards.transfer_groups`)."""
+    return "rows" if settings.mode == "inversion" else "none"
+
+
+def _group_transfers(
+    context: _RunContext,
+    indices: Sequence[int],
+    leaders: list[Any],
+    followers: list[Any],
+    gen_frames: int,
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per pair (output, leader reference, follower reference) features of one group.
+
+    Inversion mode: `transfer_pairs` over the group (pair i recorded with seed + i; its
+    output does not depend on the seed or the group). ``gen`` mode (one pair per group): one
+    `momo.transfer` seeded with seed + the pair's index.
+    """
+    import momo
+    from momo.pipelines.transfer.pairs import transfer_pairs
+
+    settings, cache = context.settings, context.cache
+    options = {**({} if cache is None else {"inversions": cache}), **settings.transfer_options}
+    if _sharing(settings) == "rows":
+        results = transfer_pairs(
+            context.model,
+            list(zip(leaders, followers)),
+            seeds=[settings.seed + i for i in indices],
+            **options,
+        )
+        pairs = [(r.outputs[0], *r.metric_references()[0]) for r in results]
+    else:
+        result = momo.transfer(
+            context.model,
+            leaders[0],
+            followers,
+            num_frames=None if settings.mode == "inversion" else gen_frames,
+            seed=settings.seed + indices[0],
+            progress=False,
+            **options,
+        )
+        pairs = [(o, *refs) for o, refs in zip(result.outputs, result.metric_references())]
+    return [tuple(m.features for m in pair) for pair in pairs]  # type: ignore[misc]
+
+
 def _run_group(context: _RunContext, indices: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """Pairs sharing one leader (or one pair) as one `momo.transfer`; their records by index."""
+    """One batch of pairs (`momo.evaluation.shards`); their records by index."""
     import momo
 
     model, dataset, settings = context.model, context.dataset, context.settings
-    pair_list, entries, out, cache = context.pair_list, context.entries, context.out, context.cache
+    pair_list, entries, out = context.pair_list, context.entries, context.out
     limit = frame_limit(model)
-    leader_entry = entries[pair_list[indices[0]][0]]
+    leader_entries = [entries[pair_list[i][0]] for i in indices]
     follower_entries = [entries[pair_list[i][1]] for i in indices]
-    leader_raw = dataset.entry_features(leader_entry)
-    followers_raw = [dataset.entry_features(e) for e in follower_entries]
-    leader_caption = leader_entry.captions[0]
+    raw = {e.name: dataset.entry_features(e) for e in leader_entries + follower_entries}
     captions = [e.captions[0] for e in follower_entries]
     if settings.mode == "inversion":
-        leader: Any = momo.Motion(leader_raw[:limit], text=leader_caption.text)
-        followers: list[Any] = [
-            momo.Motion(raw[:limit], text=c.text) for raw, c in zip(followers_raw, captions)
-        ]
+        motions = {
+            e.name: momo.Motion(raw[e.name][:limit], text=e.captions[0].text)
+            for e in leader_entries + follower_entries
+        }
+        leaders = [motions[e.name] for e in leader_entries]
+        followers = [motions[e.name] for e in follower_entries]
     else:
-        leader, followers = leader_caption.text, [c.text for c in captions]
+        leaders = [e.captions[0].text for e in leader_entries]
+        followers = [c.text for c in captions]
     try:
-        result = momo.transfer(
-            model,
-            leader,
-            followers,
-            num_frames=None if settings.mode == "inversion" else len(leader_raw[:limit]),
-            seed=settings.seed + indices[0],
-            progress=False,
-            **({} if cache is None else {"inversions": cache}),
-            **settings.transfer_options,
-        )
+        gen_frames = len(raw[leader_entries[0].name][:limit])
+        features = _group_transfers(context, indices, leaders, followers, gen_frames)
     except MomoError as exc:
-        names = ", ".join(e.name for e in follower_entries)
-        raise EvaluationError(
-            f"pairs {list(indices)} ({leader_entry.name}; {names}): {exc}"
-        ) from None
+        names = ", ".join(f"{a.name}/{b.name}" for a, b in zip(leader_entries, follower_entries))
+        raise EvaluationError(f"pairs {list(indices)} ({names}): {exc}") from None
     records = {}
     for j, index in enumerate(indices):
-        leader_ref, follower_ref = (m.features for m in result.metric_references()[j])
-        outputs = {"momo": result.outputs[j].features}
+        output, leader_ref, follower_ref = features[j]
+        leader_raw, follower_raw = raw[leader_entries[j].name], raw[follower_entries[j].name]
+        outputs = {"momo": output}
         outputs.update(
             _baseline_outputs(
                 model, dataset, settings, leader_ref, follower_ref, captions[j].text, index
@@ -452,13 +491,13 @@ def _run_group(context: _RunContext, indices: Sequence[int]) -> dict[int, dict[s
         )
         record = {
             "index": index,
-            "leader": leader_entry.motion_id,
+            "leader": leader_entries[j].motion_id,
             "follower": follower_entries[j].motion_id,
-            "leader_name": leader_entry.name,
+            "leader_name": leader_entries[j].name,
             "follower_name": follower_entries[j].name,
             "leader_frames": int(len(leader_raw[:limit])),
-            "follower_frames": int(len(followers_raw[j][:limit])),
-            "cropped": bool(len(leader_raw) > limit or len(followers_raw[j]) > limit),
+            "follower_frames": int(len(follower_raw[:limit])),
+            "cropped": bool(len(leader_raw) > limit or len(follower_raw) > limit),
             "follower_caption": captions[j].text,
             "follower_tokens": list(captions[j].tokens),
             "methods": _method_records(outputs, leader_ref, follower_ref, context.evaluator),

@@ -1,7 +1,9 @@
 """Benchmark sweeps: a grid of transfer settings, each a benchmark run, in one comparison table.
 
 A sweep file is a JSON object mapping options of ``momo evaluate`` to lists of values, e.g.
-``{"layers": ["1:-1", "6:-1"], "sampling_steps": [50, 100], "reuse_inversion": [false, true]}``;
+``{"layers": ["1:-1", "6:-1"], "sampling_steps": [50, 100], "reuse_inversion": [false, true]}``
+(``output_prompt``: ``"follower"``, ``"leader"`` or ``"none"``, what the outputs are conditioned
+on);
 every combination is one configuration (in the file's key order, the last key varying
 fastest). The configurations share the inversion cache.
 """
@@ -27,6 +29,7 @@ SWEEP_OPTIONS: dict[str, tuple[type, ...]] = {
     "sampling_steps": (int,),
     "follower_copies": (int,),
     "reuse_inversion": (bool,),
+    "output_prompt": (str,),
 }
 #: Most configurations one sweep may hold.
 MAX_CONFIGURATIONS = 10_000

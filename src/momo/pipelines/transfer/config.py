@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: What the outputs are conditioned on: the follower's text (MoMo's choice), the leader's, none.
+OUTPUT_TEXTS = ("follower", "leader", "none")
+
 
 @dataclass(frozen=True)
 class TransferInput:
@@ -82,6 +85,8 @@ class TransferConfig:
         reference_rounding: DDIM coefficients rounded to float32 as the reference does.
         num_steps, sampled_timesteps: the DDIM steps of inversion and sampling.
         reuse_inversion: outputs sampled alone with the inversion's recorded attention.
+        output_text: the outputs' prompt: "follower" (its text, the reference's), "leader"
+            (the leader's text) or "none" (unconditional).
         inversion: how real motions are inverted (own caption, no guidance).
         device, dtype, model, text_encoder, momo_version: what ran it.
     """
@@ -110,6 +115,7 @@ class TransferConfig:
     model: dict[str, Any] = field(hash=False)
     text_encoder: str
     momo_version: str
+    output_text: str = "follower"
     sampler: Literal["ddim"] = "ddim"
     eta: float = 0.0
     inversion: dict[str, Any] = field(
@@ -137,9 +143,14 @@ class TransferConfig:
         return self.layout.arrange(g.leader, list(g.followers), list(g.outputs))
 
     def row_texts(self) -> list[str | None]:
-        """Text of every row, in layout order (outputs take their follower's)."""
+        """Text of every row, in layout order (outputs: see ``output_text``)."""
         texts = [f.text for f in self.followers]
-        return self.layout.arrange(self.leader.text, texts, lambda j: texts[j])
+        outputs = {
+            "follower": texts,
+            "leader": [self.leader.text] * len(texts),
+            "none": [None] * len(texts),
+        }[self.output_text]
+        return self.layout.arrange(self.leader.text, texts, outputs)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready record (``dataclasses.asdict``, tuples as lists): config.json."""
@@ -169,6 +180,7 @@ def resolve_config(
     reference_rounding: bool = False,
     num_steps: Any = None,
     reuse_inversion: bool = False,
+    output_text: Any = "follower",
 ) -> TransferConfig:
     """Check `momo.transfer`'s arguments and fill in every default (see `momo.transfer`).
 
@@ -194,6 +206,10 @@ def resolve_config(
     layout = TransferLayout(len(followers_in), copies)
     guidance = _guidance(guidance_scale, leader_in, followers_in)
     timesteps = _sampled_timesteps(model, num_steps, schedule)
+    if output_text not in OUTPUT_TEXTS:
+        raise TransferError(
+            f"output_text must be one of {', '.join(OUTPUT_TEXTS)}, got {output_text!r}"
+        )
     if reuse_inversion and not all(item.is_real for item in [leader_in, *followers_in]):
         raise TransferError(
             "reuse_inversion needs a real leader and real followers (prompts have no inversion "
@@ -231,6 +247,7 @@ def resolve_config(
         num_steps=len(timesteps),
         sampled_timesteps=timesteps,
         reuse_inversion=bool(reuse_inversion),
+        output_text=output_text,
         device=str(model.device),
         dtype=str(model.dtype).removeprefix("torch."),
         model=model.config.to_dict(),

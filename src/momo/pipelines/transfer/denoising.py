@@ -87,12 +87,6 @@ def prepare_batch(
 ) -> TransferBatch:
     """Scheduler, prompts (each distinct one encoded once), text-drop flags and frame mask."""
     texts = config.row_texts()
-    unique = sorted({t for t in texts if t})
-    if unique:
-        position = {t: i for i, t in enumerate(unique)}
-        text = model.encode_text(unique).index([position.get(t or "", 0) for t in texts])
-    else:
-        text = model.encode_text([""] * len(texts))
     lengths, frames = config.row_lengths, config.batch_frames
     return TransferBatch(
         model=model,
@@ -100,7 +94,7 @@ def prepare_batch(
         scheduler=DDIMScheduler(
             model.schedule, config.sampled_timesteps, reference_rounding=config.reference_rounding
         ),
-        text=text,
+        text=encode_rows(model, texts),
         drop=text_drop(texts, model.device),
         # every row full length: nothing to mask (same result, faster)
         frame_mask=make_frame_mask(lengths, frames, model.device)
@@ -108,6 +102,15 @@ def prepare_batch(
         else None,
         progress=progress,
     )
+
+
+def encode_rows(model: MotionDiffusionModel, texts: Sequence[str | None]) -> TextEmbedding:
+    """Every row's prompt embedding, each distinct prompt encoded once (no text: "")."""
+    unique = sorted({t for t in texts if t})
+    if not unique:
+        return model.encode_text([""] * len(texts))
+    position = {t: i for i, t in enumerate(unique)}
+    return model.encode_text(unique).index([position.get(t or "", 0) for t in texts])
 
 
 def initial_noise(
@@ -157,12 +160,14 @@ def invert_motions(
     batch: TransferBatch,
     motions: Sequence[Motion],
     recording: MixedAttentionStore | None = None,
+    pairs: tuple[Tensor, Tensor] | None = None,
 ) -> tuple[Tensor, Tensor]:
     """DDIM-invert real motions, each with its own text, no guidance.
 
     With a ``recording`` store (motions = [leader, followers]), the transfer layers record each
     output's mixed attention at the transfer steps (`momo.pipelines.transfer.replay`) without
-    changing the inversion.
+    changing the inversion; ``pairs`` (leader rows, follower rows) says which rows each output
+    pairs (default: row 0 with each further row).
 
     Returns:
         (normalised clean motions, latents x_T), both ``[n, batch_frames, 263]``.
@@ -182,7 +187,7 @@ def invert_motions(
     predict = make_x0_predictor(model.denoiser, model.encode_text(texts), frame_mask, 1.0, drop)
     if recording is not None:
         recorders = recording_processors(
-            model.denoiser.self_attention_modules(), batch.schedule.layers, recording
+            model.denoiser.self_attention_modules(), batch.schedule.layers, recording, pairs
         )
         predict = scheduled(predict, batch.schedule, recorders, recording)
     return x0, ddim_invert(predict, x0, batch.scheduler, progress=batch.progress)

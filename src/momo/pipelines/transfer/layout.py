@@ -6,13 +6,25 @@ MoMo denoises everything in one batch, in the reference's order::
     rows 1 .. F*k              follower 0 copy 0..k-1, follower 1 copy 0..k-1, ...
     rows 1 + F*k .. F*k + F    output 0, output 1, ... (output j pairs with follower j)
 
-`TransferLayout` is the only place that knows this order. Everything else asks it: to assemble
+`TransferLayout` is the only place that knows this order (and `PairLayout` the order of a
+batch of independent (leader, follower) pairs over shared rows, see below). Everything else asks it: to assemble
 per-row values from per-role values (`arrange`), to split a batch back into roles (`split`),
 and for the index tensors the mixing processor needs (`mixing_indices`).
 
 The "input rows" are the leader and follower rows (what `momo.transfer`'s ``noise`` argument
 holds); output rows start from a copy of the leader's initial noise (the pipeline arranges this
 with ``arrange(..., outputs=lambda j: leader_latent)``).
+
+`PairLayout` generalises the batch to several leaders: P pairs ``(leader a, follower b)`` over L
+distinct leader rows and F distinct followers (k copies each)::
+
+    rows 0 .. L-1              leader 0 .. L-1
+    rows L .. L + F*k - 1      follower 0 copy 0..k-1, follower 1 copy 0..k-1, ...
+    rows L + F*k ..            output 0 .. P-1 (output p pairs with pair p's leader and follower)
+
+Output p takes its queries from its own leader row and its keys/values from its own follower's
+copies; a one-leader `PairLayout` whose pairs are (0, 0), (0, 1), ... has `TransferLayout`'s
+rows.
 """
 
 from __future__ import annotations
@@ -61,6 +73,8 @@ class MixingIndices:
         outputs: LongTensor ``[F]``: the output rows in the batch (output j pairs with follower j).
         outputs_last: True when the output rows are the batch's last rows (no extra rows), so
             the plain rows are the slice ``[:P]``.
+        leaders_in_plain: LongTensor ``[F]``: position in ``plain`` of each output's leader
+            (`PairLayout`), or None when every output's leader is ``leader_in_plain``.
     """
 
     batch_size: int
@@ -70,6 +84,7 @@ class MixingIndices:
     follower_rows: Tensor
     outputs: Tensor
     outputs_last: bool
+    leaders_in_plain: Tensor | None = None
 
 
 @dataclass(frozen=True)
@@ -244,6 +259,118 @@ class TransferLayout:
             follower_rows=long(followers),
             outputs=long(outputs),
             outputs_last=outputs == list(range(batch_size - len(outputs), batch_size)),
+        )
+        self._cache[key] = indices
+        return indices
+
+
+@dataclass(frozen=True)
+class PairLayout:
+    """Batch layout of independent (leader, follower) pairs over shared leader and follower rows.
+
+    Args:
+        num_leaders: L >= 1 distinct leader rows.
+        num_followers: F >= 1 distinct followers.
+        pairs: P >= 1 pairs ``(leader index, follower index)``; every leader and follower is
+            in at least one pair.
+        follower_copies: k >= 1 rows per follower (their keys/values are concatenated).
+    """
+
+    num_leaders: int
+    num_followers: int
+    pairs: tuple[tuple[int, int], ...]
+    follower_copies: int = 1
+    _cache: dict[tuple[int, str], MixingIndices] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        if self.num_leaders < 1 or self.num_followers < 1 or not self.pairs:
+            raise ValueError("a pair batch needs at least one leader, follower and pair")
+        if self.follower_copies < 1:
+            raise ValueError(f"follower_copies must be >= 1, got {self.follower_copies}")
+        used_leaders = {a for a, _ in self.pairs}
+        used_followers = {b for _, b in self.pairs}
+        if used_leaders != set(range(self.num_leaders)) or used_followers != set(
+            range(self.num_followers)
+        ):
+            raise ValueError("every leader and follower row must be in a pair, and only those")
+
+    @property
+    def num_rows(self) -> int:
+        """B = L + F * k + P."""
+        return self.num_input_rows + len(self.pairs)
+
+    @property
+    def num_input_rows(self) -> int:
+        """Rows with their own initial latent: the leaders and every follower copy (L + F * k)."""
+        return self.num_leaders + self.num_followers * self.follower_copies
+
+    def leader_row(self, leader: int) -> int:
+        """Row of leader ``leader``."""
+        return leader
+
+    def follower_rows(self, follower: int) -> list[int]:
+        """Rows of the k copies of follower ``follower``."""
+        start = self.num_leaders + follower * self.follower_copies
+        return list(range(start, start + self.follower_copies))
+
+    def output_row(self, pair: int) -> int:
+        """Row of pair ``pair``'s output."""
+        return self.num_input_rows + pair
+
+    @property
+    def output_rows(self) -> list[int]:
+        """Rows of all outputs, in pair order."""
+        return [self.output_row(p) for p in range(len(self.pairs))]
+
+    def pair_rows(self, pair: int) -> list[int]:
+        """Pair ``pair``'s rows in `TransferLayout` order: its leader, its follower's copies,
+        its output."""
+        leader, follower = self.pairs[pair]
+        return [self.leader_row(leader), *self.follower_rows(follower), self.output_row(pair)]
+
+    def arrange(
+        self, leaders: Sequence[T], followers: Sequence[T], outputs: Sequence[T]
+    ) -> list[T]:
+        """Per-row list from one value per leader, per follower (for each copy), per pair."""
+        if (len(leaders), len(followers), len(outputs)) != (
+            self.num_leaders,
+            self.num_followers,
+            len(self.pairs),
+        ):
+            raise ValueError("one value per leader, per follower and per pair is needed")
+        copies = [value for value in followers for _ in range(self.follower_copies)]
+        return [*leaders, *copies, *outputs]
+
+    def mixing_indices(self, batch_size: int, device: torch.device | str) -> MixingIndices:
+        """Index tensors for a batch of ``batch_size >= B`` rows (extra rows run plain)."""
+        if batch_size < self.num_rows:
+            raise ValueError(
+                f"batch of {batch_size} rows is smaller than the layout ({self.num_rows})"
+            )
+        key = (batch_size, str(device))
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        outputs = self.output_rows
+        plain = [r for r in range(batch_size) if r not in set(outputs)]
+        position = {row: i for i, row in enumerate(plain)}
+        followers = [self.follower_rows(b) for _, b in self.pairs]
+        leaders = [position[self.leader_row(a)] for a, _ in self.pairs]
+
+        def long(values: Sequence[int] | Sequence[Sequence[int]]) -> Tensor:
+            return torch.tensor(values, dtype=torch.long, device=device)
+
+        indices = MixingIndices(
+            batch_size=batch_size,
+            plain=long(plain),
+            leader_in_plain=leaders[0],
+            followers_in_plain=long([[position[r] for r in rows] for rows in followers]),
+            follower_rows=long(followers),
+            outputs=long(outputs),
+            outputs_last=outputs == list(range(batch_size - len(outputs), batch_size)),
+            leaders_in_plain=long(leaders),
         )
         self._cache[key] = indices
         return indices

@@ -25,18 +25,19 @@ from einops import rearrange
 from torch import Tensor
 
 from momo.models.attention import Attention, AttentionProcessor, SelfAttentionProcessor
-from momo.pipelines.transfer.layout import TransferLayout
+from momo.pipelines.transfer.layout import PairLayout, TransferLayout
 
 
 class MixedAttentionProcessor(SelfAttentionProcessor):
     """Self-attention in which output rows attend with the leader's queries to their follower.
 
     Args:
-        layout: the batch layout (which rows are leader, follower copies, outputs). Rows beyond
+        layout: the batch layout (which rows are leaders, follower copies, outputs; with a
+            `PairLayout` each output takes the queries of its own leader). Rows beyond
             ``layout.num_rows`` (unconditional guidance copies) run plain attention.
     """
 
-    def __init__(self, layout: TransferLayout) -> None:
+    def __init__(self, layout: TransferLayout | PairLayout) -> None:
         self.layout = layout
 
     def self_attention(
@@ -68,8 +69,12 @@ class MixedAttentionProcessor(SelfAttentionProcessor):
         mask_f = None
         if plain_mask is not None:
             mask_f = rearrange(plain_mask.index_select(0, flat), "(f c) n -> f (c n)", c=copies)
-        q_leader = q[idx.leader_in_plain : idx.leader_in_plain + 1]
-        mixed_out = attn.attend(q_leader.expand(followers, -1, -1, -1), k_f, v_f, mask_f)
+        if idx.leaders_in_plain is None:
+            q_leader = q[idx.leader_in_plain : idx.leader_in_plain + 1]
+            q_leader = q_leader.expand(followers, -1, -1, -1)
+        else:
+            q_leader = q.index_select(0, idx.leaders_in_plain)
+        mixed_out = attn.attend(q_leader, k_f, v_f, mask_f)
 
         if idx.outputs_last:
             return attn.project_out(torch.cat([plain_out, mixed_out]))
@@ -86,7 +91,7 @@ class MixedAttentionProcessor(SelfAttentionProcessor):
 
 
 def mixing_processors(
-    modules: Sequence[Attention], layers: Sequence[int], layout: TransferLayout
+    modules: Sequence[Attention], layers: Sequence[int], layout: TransferLayout | PairLayout
 ) -> dict[Attention, AttentionProcessor]:
     """One shared `MixedAttentionProcessor` per chosen layer, for `momo.models.attention.use_processors`.
 

@@ -68,6 +68,7 @@ def transfer(
     num_steps: int | None = None,
     reuse_inversion: bool = False,
     inversions: InversionStore | None = None,
+    output_text: str = "follower",
 ) -> TransferResult:
     """Transfer each follower's motifs onto the leader's outline (MoMo).
 
@@ -106,6 +107,9 @@ def transfer(
             `momo.evaluation.InversionCache`): stored ones are reused, new ones kept; the
             outputs equal inverting anew up to float rounding. Not with ``reuse_inversion``
             (which records attention while inverting).
+        output_text: the outputs' prompt: ``"follower"`` (each follower's text, as the paper
+            and the reference), ``"leader"`` (the leader's text) or ``"none"`` (unconditional;
+            the motifs come through mixed attention alone).
 
     Returns:
         A `TransferResult` with one output per follower.
@@ -113,7 +117,7 @@ def transfer(
     Raises:
         TransferError: no followers, a motion too long or too short, layers or steps out of
             range, no mixing step among the sampled timesteps, ``reuse_inversion`` with a prompt,
-            or malformed noise / guidance / copies / num_steps.
+            or malformed noise / guidance / copies / num_steps / output_text.
     """
     # 1. Every option, resolved and checked once.
     inputs = input_list(leader, followers)
@@ -131,6 +135,7 @@ def transfer(
         noise=noise,
         seed=seed,
         reuse_inversion=reuse_inversion,
+        output_text=output_text,
     )
     if inversions is not None and config.reuse_inversion:
         raise TransferError(

@@ -107,24 +107,48 @@ class RecordingProcessor(_StoreProcessor):
     The rows' own attention is computed exactly as `SDPAProcessor` does, so the inversion is
     unchanged.
 
+    With ``pairs`` (`momo.pipelines.transfer.pairs`), the batch is any set of leader and
+    follower rows and record p is ``softmax(q_a k_b^T / sqrt(e)) v_b`` for pair p = (row a,
+    row b).
+
     Args:
         store: where records go.
         layer: the layer this instance is installed on.
+        pairs: LongTensors ``([P], [P])``: each record's leader row and follower row; None:
+            leader row 0 and followers 1..B-1.
     """
+
+    def __init__(
+        self,
+        store: MixedAttentionStore,
+        layer: int,
+        pairs: tuple[Tensor, Tensor] | None = None,
+    ) -> None:
+        super().__init__(store, layer)
+        self.pairs = pairs
 
     def self_attention(
         self, attn: Attention, hidden_states: Tensor, key_mask: Tensor | None
     ) -> Tensor:
-        """Attention block output ``[B, N, d]``; records ``[B - 1, N, d]`` as a side effect."""
+        """Attention block output ``[B, N, d]``; records ``[P, N, d]`` as a side effect."""
         q, k, v = attn.project_qkv(hidden_states)
         out = attn.project_out(attn.attend(q, k, v, key_mask))
-        followers = hidden_states.shape[0] - 1
-        mixed = attn.attend(
-            q[:1].expand(followers, -1, -1, -1),
-            k[1:],
-            v[1:],
-            None if key_mask is None else key_mask[1:],
-        )
+        if self.pairs is None:
+            followers = hidden_states.shape[0] - 1
+            mixed = attn.attend(
+                q[:1].expand(followers, -1, -1, -1),
+                k[1:],
+                v[1:],
+                None if key_mask is None else key_mask[1:],
+            )
+        else:
+            leaders, follower_rows = (rows.to(q.device) for rows in self.pairs)
+            mixed = attn.attend(
+                q.index_select(0, leaders),
+                k.index_select(0, follower_rows),
+                v.index_select(0, follower_rows),
+                None if key_mask is None else key_mask.index_select(0, follower_rows),
+            )
         self.store.put(self.layer, attn.project_out(mixed))
         return out
 
@@ -153,10 +177,13 @@ class ReplayProcessor(_StoreProcessor):
 
 
 def recording_processors(
-    modules: Sequence[Attention], layers: Sequence[int], store: MixedAttentionStore
+    modules: Sequence[Attention],
+    layers: Sequence[int],
+    store: MixedAttentionStore,
+    pairs: tuple[Tensor, Tensor] | None = None,
 ) -> dict[Attention, AttentionProcessor]:
     """`RecordingProcessor` for each chosen layer (for `use_processors`)."""
-    return {modules[layer]: RecordingProcessor(store, layer) for layer in layers}
+    return {modules[layer]: RecordingProcessor(store, layer, pairs) for layer in layers}
 
 
 def replay_processors(
