@@ -248,6 +248,7 @@ def _training_set(
         max_frames=tcfg.max_frames,
         stride=tcfg.window_stride,
         mirror=tcfg.mirror,
+        crop=tcfg.crop,
     )
 
 

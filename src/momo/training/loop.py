@@ -631,6 +631,7 @@ def _held_out(data: TrainingSet) -> TrainingSet | None:
             min_frames=data.min_frames,
             max_frames=data.max_frames,
             mirror=False,
+            crop=data.crop,
         )
     except MomoError:
         return None
