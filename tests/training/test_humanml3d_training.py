@@ -66,6 +66,9 @@ def test_humanml3d_folder_to_model_to_transfer(tmp_path: Path, capsys) -> None: 
     assert any("val_loss" in record for record in log)
     model = run / "model"
     np.testing.assert_array_equal(np.load(model / "Mean.npy"), mean)
+    other = ["train", "--config", str(config), "--out", str(tmp_path / "runs" / "other")]
+    assert main([*other, "--cache", str(cache), "--distilbert", str(tmp_path)]) == 2
+    assert "not part of the 'minilm' text encoder" in capsys.readouterr().err
 
     out = tmp_path / "transfer"
     leader = str(root / "new_joint_vecs" / "000004.npy")
