@@ -95,3 +95,14 @@ def test_published_config_is_momo_shaped() -> None:
     assert (training.crop, training.min_frames, training.max_frames) == ("whole", 40, 196)
     small = RunConfig.from_file(REPO / "configs" / "humanml3d_small.json")
     assert small.training.crop == "whole" and small.model.text_encoder == "minilm"
+
+
+def test_published_config_has_the_official_parameter_count(shared_fixtures: Path) -> None:
+    from momo.models.mdm import MotionDenoiser
+
+    reference = json.loads((shared_fixtures / "keys_momo_official.json").read_text())
+    config = RunConfig.from_file(REPO / "configs" / "momo_humanml3d.json")
+    denoiser = MotionDenoiser(config.model.denoiser)
+    # The official count without the two positional tables, which are buffers here.
+    expected = reference["num_elements_without_pe_buffers"]
+    assert sum(p.numel() for p in denoiser.parameters()) == expected
