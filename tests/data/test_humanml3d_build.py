@@ -133,6 +133,7 @@ def test_cli_rejects_options_of_other_builds(tmp_path: Path, capsys) -> None:  #
         (["--humanml3d", str(root), "--test-fraction", "0.2"], "--test-fraction do not apply"),
         (["--from", str(root), "--clip", str(root)], "--clip apply to --humanml3d DIR only"),
         (["--humanml3d", str(root), "--clip", str(root)], "not part of the 'minilm' text encoder"),
+        (["--humanml3d", str(tmp_path / "missing")], "missing not found"),
         (
             ["--humanml3d", str(root), "--text-encoder", "clip", "--clip", str(tmp_path)],
             "no config.json there",
