@@ -31,8 +31,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "2 and the DeepMimic clips (or, with --from DIR, your own captioned BVH / .npy / "
         "DeepMimic files), converts them to HumanML3D features (with left/right "
         "mirrored copies), splits them by clip into train and test, writes captions, caches "
-        "their text embeddings and Mean/Std, and saves one file outside the repository. `card` "
-        "prints clips and hours per source, label and split.",
+        "their text embeddings and Mean/Std, and saves one file outside the repository. With "
+        "--humanml3d DIR it reads a HumanML3D folder as HumanML3D's loader does (its features, "
+        "captions with their time spans, train/test split and Mean/Std). `card` prints clips "
+        "and hours per source, label and split.",
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
 
@@ -51,6 +53,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="bundled sources to include (default: all)",
     )
     _add_folder_options(build)
+    _add_humanml3d_options(build)
     build.add_argument(
         "--test-fraction",
         type=options.finite_float,
@@ -111,6 +114,29 @@ def _add_folder_options(parser: argparse.ArgumentParser) -> None:
     add_source_options(folder)
 
 
+def _add_humanml3d_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("a HumanML3D folder (instead of the bundled sources)")
+    group.add_argument(
+        "--humanml3d",
+        metavar="DIR",
+        help="build from the HumanML3D folder DIR (new_joint_vecs/, texts/, Mean.npy, Std.npy, "
+        "train.txt, test.txt): motions of 40-199 frames, whole-motion captions and caption "
+        "spans as clips of their own, the folder's Mean/Std and split",
+    )
+    group.add_argument(
+        "--distilbert",
+        metavar="DIR",
+        help="with --humanml3d: local folder of the DistilBERT model of --text-encoder "
+        "distilbert or distilbert+clip (default: the Hugging Face cache; nothing is downloaded)",
+    )
+    group.add_argument(
+        "--clip",
+        metavar="DIR",
+        help="with --humanml3d: local folder of the CLIP model of --text-encoder clip or "
+        "distilbert+clip (default: the Hugging Face cache; nothing is downloaded)",
+    )
+
+
 def _add_cache_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cache",
@@ -137,9 +163,13 @@ def run_build(args: argparse.Namespace) -> int:
     check_outside_repository(path)
     check_output_path(path, overwrite=args.overwrite)
     started = time.monotonic()
-    if args.folder is not None:
+    if args.humanml3d is not None:
+        cache = _build_from_humanml3d(args)
+    elif args.folder is not None:
+        _check_no_humanml3d_options(args)
         cache = _build_from_folder(args)
     else:
+        _check_no_humanml3d_options(args)
         _check_no_folder_options(args)
         config = BuildConfig(
             data_root=Path(args.data).expanduser() if args.data else default_data_root(),
@@ -198,6 +228,46 @@ def _build_from_folder(args: argparse.Namespace) -> DataCache:
         text_encoder=args.text_encoder,
     )
     return build_folder_cache(config, progress=not args.no_progress)
+
+
+def _build_from_humanml3d(args: argparse.Namespace) -> DataCache:
+    """The cache of ``--humanml3d DIR`` (the options of other builds must be left out)."""
+    from momo.data.humanml3d_build import build_humanml3d_cache
+    from momo.data.local_encoders import local_text_encoder
+
+    defaults = {"test_fraction": 0.1, "seed": 0, "statistics": "grouped", "workers": 2}
+    given = [
+        option
+        for option, value in (
+            ("--from", args.folder),
+            ("--data", args.data),
+            ("--sources", args.sources),
+            ("--limit", args.limit),
+            ("--captions", args.captions),
+            ("--joint-map", args.joint_map),
+            ("--sample", args.sample),
+        )
+        if value is not None
+    ] + [
+        f"--{name.replace('_', '-')}"
+        for name, default in defaults.items()
+        if getattr(args, name) != default
+    ]
+    if given:
+        raise MomoError(
+            f"{', '.join(given)} do not apply to --humanml3d (it keeps the folder's own split, "
+            "Mean/Std and captions)"
+        )
+    encoder = local_text_encoder(args.text_encoder, distilbert=args.distilbert, clip=args.clip)
+    return build_humanml3d_cache(
+        Path(args.humanml3d).expanduser(), encoder, progress=not args.no_progress
+    )
+
+
+def _check_no_humanml3d_options(args: argparse.Namespace) -> None:
+    given = [f"--{name}" for name in ("distilbert", "clip") if getattr(args, name) is not None]
+    if given:
+        raise MomoError(f"{', '.join(given)} apply to --humanml3d DIR only")
 
 
 def _check_no_folder_options(args: argparse.Namespace) -> None:

@@ -102,6 +102,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         metavar="A",
         help="adapter updates are scaled by A/R (default R)",
     )
+    parser.add_argument(
+        "--distilbert",
+        metavar="DIR",
+        help="local folder of the model's DistilBERT, to encode sample prompts that are not "
+        "captions of the cache (default: the Hugging Face cache; nothing is downloaded)",
+    )
+    parser.add_argument(
+        "--clip", metavar="DIR", help="local folder of the model's CLIP, as --distilbert"
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(func=run)
     return parser
@@ -248,6 +257,7 @@ def _training_set(
         max_frames=tcfg.max_frames,
         stride=tcfg.window_stride,
         mirror=tcfg.mirror,
+        crop=tcfg.crop,
     )
 
 
@@ -266,12 +276,20 @@ def _trainer(
     )
     from momo.training.loop import Trainer
 
+    encoder = None
+    if args.distilbert or args.clip:
+        from momo.data.local_encoders import local_text_encoder
+
+        name = config.model.text_encoder
+        encoder = local_text_encoder(name, distilbert=args.distilbert, clip=args.clip)
     if not launched_by_torchrun():
-        return Trainer(config, data, args.out, resume=resume), True
+        return Trainer(config, data, args.out, resume=resume, text_encoder=encoder), True
     if args.export_only or args.time_limit is not None:
         raise MomoError("--export-only and --time-limit are for a single process, not torchrun")
     context = init_distributed(config.training.device)
-    trainer = DistributedTrainer(config, data, args.out, context=context, resume=resume)
+    trainer = DistributedTrainer(
+        config, data, args.out, context=context, resume=resume, text_encoder=encoder
+    )
     return trainer, context.is_main
 
 

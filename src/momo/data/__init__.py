@@ -11,6 +11,8 @@
 - `dataset`: `TrainingSet`, batches of normalised windows, frame masks and cached text.
 - `synthetic`: a tiny random cache for tests and smoke runs.
 - `humanml3d`: a user's HumanML3D folder (`HumanML3D`), as the evaluation reads it.
+- `humanml3d_build`: the training cache of a HumanML3D folder (its split, Mean/Std, caption spans).
+- `local_encoders`: the caption encoder of a build or run, from local model folders.
 """
 
 from __future__ import annotations

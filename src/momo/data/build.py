@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -49,6 +49,9 @@ from momo.data.statistics import feature_statistics
 from momo.data.windows import MIN_WINDOW_FRAMES
 from momo.errors import MomoError, MotionFormatError
 from momo.motion.representation import FPS
+
+if TYPE_CHECKING:
+    from momo.models.text_encoders import TextEncoder
 
 logger = logging.getLogger(__name__)
 
@@ -304,20 +307,38 @@ def import_clips(
 
 
 def encode_captions(
-    captions: Sequence[str], encoder_name: str, *, batch_size: int = 64
+    captions: Sequence[str],
+    encoder: str | TextEncoder,
+    *,
+    batch_size: int = 64,
+    progress: bool = False,
 ) -> tuple[list[np.ndarray], np.ndarray]:
-    """Token states (one [S_j, D] array per caption, real tokens only) and pooled vectors [U, D]."""
+    """Token states (one [S_j, D] array per caption, real tokens only) and pooled vectors [U, D].
+
+    Args:
+        captions: the U captions.
+        encoder: an encoder name (`momo.models.text_encoders.text_encoder_from_name`) or an
+            encoder object (e.g. one loaded from local folders).
+        batch_size: captions per forward pass.
+        progress: show a progress bar.
+    """
+    from tqdm.auto import tqdm
+
     from momo.models.text_encoders import text_encoder_from_name
 
-    encoder = text_encoder_from_name(encoder_name)
+    if isinstance(encoder, str):
+        encoder = text_encoder_from_name(encoder)
     tokens: list[np.ndarray] = []
     pooled: list[np.ndarray] = []
+    bar = tqdm(total=len(captions), desc="encoding captions", unit="caption", disable=not progress)
     for start in range(0, len(captions), batch_size):
         embedding = encoder.encode(list(captions[start : start + batch_size]))
         for row in range(embedding.batch_size):
             mask = embedding.token_mask[row]
             tokens.append(embedding.tokens[row][mask].cpu().numpy().astype(np.float32))
         pooled.append(embedding.pooled.cpu().numpy().astype(np.float32))
+        bar.update(embedding.batch_size)
+    bar.close()
     return tokens, np.concatenate(pooled) if pooled else np.zeros((0, 0), np.float32)
 
 

@@ -2,7 +2,8 @@
 
 Each batch draws one crop length (2-8 s), then B windows uniformly over all windows of the
 split's clips (mirrored copies included when ``mirror`` is on), crops each at a random offset,
-and picks one of each clip's captions at random. Text embeddings come from the cache (computed
+and picks one of each clip's captions at random (with ``crop="whole"`` the windows are taken
+whole instead, each with its own length). Text embeddings come from the cache (computed
 once per unique caption when the cache was built), so no text encoder runs while training.
 """
 
@@ -60,6 +61,9 @@ class TrainingSet:
         max_frames: longest crop, default 160 (8 s).
         stride: frames between window starts in long clips.
         mirror: include the mirrored copies of the split's clips.
+        crop: ``"random"``: each batch crops its windows to one random length (default);
+            ``"whole"``: windows are taken whole (up to ``max_frames``), as HumanML3D's loader
+            takes motions and caption spans, so a caption always sees the frames it describes.
     """
 
     def __init__(
@@ -71,8 +75,12 @@ class TrainingSet:
         max_frames: int = MAX_WINDOW_FRAMES,
         stride: int = MIN_WINDOW_FRAMES,
         mirror: bool = True,
+        crop: str = "random",
     ) -> None:
+        if crop not in ("random", "whole"):
+            raise MomoError(f"crop must be 'random' or 'whole', got {crop!r}")
         self.cache = cache
+        self.crop = crop
         self.min_frames = int(min_frames)
         self.max_frames = int(max_frames)
         self.rows = np.array(cache.rows(split, mirrored=None if mirror else False), dtype=np.int64)
@@ -130,8 +138,11 @@ class TrainingSet:
         Args:
             batch_size: B.
             rng: the data generator (advanced; its state makes batches reproducible).
-            crop_frames: crop length; default uniform in [min_frames, max_frames].
+            crop_frames: crop length; default uniform in [min_frames, max_frames] (``max_frames``
+                when windows are taken whole).
         """
+        if crop_frames is None and self.crop == "whole":
+            crop_frames = self.max_frames
         if crop_frames is None:
             crop_frames = int(rng.integers(self.min_frames, self.max_frames + 1))
         rows = rng.integers(0, len(self.windows), size=batch_size)

@@ -37,8 +37,12 @@ class TrainingConfig:
     Attributes:
         steps: optimiser steps in total (a resumed run continues up to this step).
         batch_size: windows per step.
-        min_frames: shortest crop (frames at 20 fps; 40 = 2 s).
+        min_frames: shortest crop (frames at 20 fps; 40 = 2 s), and shortest clip used.
         max_frames: longest crop (160 = 8 s). Each batch draws one length in between.
+        crop: ``"random"`` (each batch crops its windows to one length drawn between
+            ``min_frames`` and ``max_frames``) or ``"whole"`` (windows are taken whole, up to
+            ``max_frames``, each with its own length, as HumanML3D's loader takes its motions
+            and caption spans; the batch is padded to its longest).
         window_stride: frames between window starts in long clips.
         mirror: train on left/right mirrored copies too.
         learning_rate: peak AdamW learning rate.
@@ -73,6 +77,7 @@ class TrainingConfig:
     batch_size: int = 32
     min_frames: int = 40
     max_frames: int = 160
+    crop: Literal["random", "whole"] = "random"
     window_stride: int = 40
     mirror: bool = True
     learning_rate: float = 2e-4
@@ -116,6 +121,8 @@ class TrainingConfig:
             problems.append("learning_rate must be > 0")
         if not 0.0 <= self.ema_decay < 1.0:
             problems.append("ema_decay must be in [0, 1)")
+        if self.crop not in ("random", "whole"):
+            problems.append("crop must be 'random' or 'whole'")
         if self.lr_schedule not in ("cosine", "constant"):
             problems.append("lr_schedule must be 'cosine' or 'constant'")
         if not 0.0 <= self.min_lr_ratio <= 1.0:

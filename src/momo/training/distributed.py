@@ -27,6 +27,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from momo.data.dataset import TrainingSet
 from momo.errors import MomoError
+from momo.models.text_encoders import TextEncoder
 from momo.text_embedding import TextEmbedding
 from momo.training.config import RunConfig
 from momo.training.loop import Trainer, TrainResult
@@ -100,6 +101,7 @@ class DistributedTrainer(Trainer):
         *,
         context: DistributedContext,
         resume: bool = False,
+        text_encoder: TextEncoder | None = None,
     ) -> None:
         tcfg = config.training
         if tcfg.batch_size % context.world_size:
@@ -111,7 +113,7 @@ class DistributedTrainer(Trainer):
             raise MomoError("distributed training supports the MSE objective only")
         if tcfg.device.startswith("cuda"):
             config = config.with_training(device=f"cuda:{context.local_rank}")
-        super().__init__(config, data, run_dir, resume=resume)
+        super().__init__(config, data, run_dir, resume=resume, text_encoder=text_encoder)
         self.context = context
         # Dropout draws from torch's global generator, seeded alike on every rank by `Trainer`;
         # give each rank its own stream so their rows get independent masks.

@@ -36,7 +36,7 @@ from momo.data.dataset import MotionBatch, TrainingSet
 from momo.diffusion.schedules import NoiseSchedule
 from momo.errors import ConfigError, MissingFileError, MomoError
 from momo.models.mdm import MotionDenoiser
-from momo.models.text_encoders import TextEmbedding
+from momo.models.text_encoders import TextEmbedding, TextEncoder
 from momo.training.checkpoint import (
     RngStates,
     checkpoint_dir,
@@ -194,6 +194,8 @@ class Trainer:
         run_dir: where config, log, checkpoints, samples and the export go.
         resume: continue from ``run_dir/checkpoints/last.pt``; without it, a run directory
             that already holds a checkpoint is an error (nothing is overwritten).
+        text_encoder: encodes sample prompts missing from the cache's captions (default: the
+            model's encoder by name, from the bundled package or the Hugging Face cache only).
 
     Raises:
         MomoError: the run directory holds a checkpoint and ``resume`` is False, or a resumed
@@ -208,9 +210,11 @@ class Trainer:
         run_dir: str | os.PathLike[str],
         *,
         resume: bool = False,
+        text_encoder: TextEncoder | None = None,
     ) -> None:
         self.config = config
         self.data = data
+        self.text_encoder = text_encoder
         self.run_dir = Path(run_dir)
         tcfg = config.training
         dcfg = config.model.denoiser
@@ -540,7 +544,9 @@ class Trainer:
             else:
                 from momo.models.text_encoders import text_encoder_from_name
 
-                encoder = text_encoder_from_name(self.config.model.text_encoder)
+                encoder = self.text_encoder or text_encoder_from_name(
+                    self.config.model.text_encoder, local_files_only=True
+                )
                 self._sample_text = encoder.encode(list(prompts))
         return self._sample_text.to(self.device)
 
@@ -631,6 +637,7 @@ def _held_out(data: TrainingSet) -> TrainingSet | None:
             min_frames=data.min_frames,
             max_frames=data.max_frames,
             mirror=False,
+            crop=data.crop,
         )
     except MomoError:
         return None
