@@ -84,10 +84,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "model's timesteps, as the reference; fewer is faster and changes the result)",
     )  # fmt: skip
     parser.add_argument(
-        "--reuse-inversion", action="store_true",
+        "--reuse-inversion", action="store_true", default=None,
         help="motion files only: take the leader's and followers' attention from their "
         "inversion instead of denoising them again (~1.5x faster; outputs differ from the "
-        "reference's by the inversion's reconstruction error)",
+        "reference's by the inversion's reconstruction error; default: the model's setting)",
     )  # fmt: skip
     parser.add_argument(
         "--crop", action="store_true",

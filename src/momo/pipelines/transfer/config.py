@@ -83,6 +83,8 @@ class TransferConfig:
         num_steps, sampled_timesteps: the DDIM steps of inversion and sampling.
         reuse_inversion: outputs sampled alone with the inversion's recorded attention.
         inversion: how real motions are inverted (own caption, no guidance).
+        model_defaults: the options taken from the model's stored transfer defaults (those the
+            caller left out; `momo.pipelines.transfer.model_defaults`).
         device, dtype, model, text_encoder, momo_version: what ran it.
     """
 
@@ -115,6 +117,7 @@ class TransferConfig:
     inversion: dict[str, Any] = field(
         default_factory=lambda: {"text": "own caption", "guidance_scale": 1.0}, hash=False
     )
+    model_defaults: dict[str, Any] = field(default_factory=dict, hash=False)
 
     @property
     def layout(self) -> TransferLayout:
@@ -168,9 +171,12 @@ def resolve_config(
     seed: int | None = None,
     reference_rounding: bool = False,
     num_steps: Any = None,
-    reuse_inversion: bool = False,
+    reuse_inversion: bool | None = None,
 ) -> TransferConfig:
     """Check `momo.transfer`'s arguments and fill in every default (see `momo.transfer`).
+
+    Options left as None take the model's stored transfer defaults first
+    (`momo.pipelines.transfer.model_defaults`), then the library's.
 
     Args:
         model: the model that will run the transfer.
@@ -184,6 +190,13 @@ def resolve_config(
     limit = model.max_frames
     leader, followers = inputs[0], list(inputs[1:])
     leader_in, followers_in, text_frames = _resolve_inputs(leader, followers, num_frames, limit)
+    all_real = all(item.is_real for item in [leader_in, *followers_in])
+    given = {"layers": layers, "steps": steps, "num_steps": num_steps}
+    given["reuse_inversion"] = reuse_inversion
+    applied = _model_defaults(model, given, all_real)
+    layers, steps = applied.get("layers", layers), applied.get("steps", steps)
+    num_steps = applied.get("num_steps", num_steps)
+    reuse_inversion = bool(applied.get("reuse_inversion", reuse_inversion))
     copies = _copies(follower_copies)
     for item, what in zip(inputs, roles(len(followers_in))):
         if isinstance(item, Motion):
@@ -236,7 +249,21 @@ def resolve_config(
         model=model.config.to_dict(),
         text_encoder=getattr(model.text_encoder, "name", type(model.text_encoder).__name__),
         momo_version=__version__,
+        model_defaults={key: _lists(value) for key, value in applied.items()},
     )
+
+
+def _model_defaults(
+    model: MotionDiffusionModel, given: dict[str, Any], all_real: bool
+) -> dict[str, Any]:
+    """The model's stored defaults for the options the caller left as None."""
+    from momo.pipelines.transfer.model_defaults import model_transfer_defaults
+
+    stored = model_transfer_defaults(model)
+    applied = {key: value for key, value in stored.items() if given.get(key) is None}
+    if not all_real:
+        applied.pop("reuse_inversion", None)
+    return applied
 
 
 def roles(num_followers: int) -> list[str]:

@@ -66,7 +66,7 @@ def transfer(
     progress: bool = True,
     reference_rounding: bool = False,
     num_steps: int | None = None,
-    reuse_inversion: bool = False,
+    reuse_inversion: bool | None = None,
     inversions: InversionStore | None = None,
 ) -> TransferResult:
     """Transfer each follower's motifs onto the leader's outline (MoMo).
@@ -77,7 +77,9 @@ def transfer(
         followers: one or more real motions or prompts; one output per follower.
         num_frames: length of prompt-generated rows (default: the leader's if it is real, else
             120). Outputs always take the leader's length.
-        layers: 0-based decoder layers that mix (default 1..L-1; empty: none, which gives plain
+        layers: 0-based decoder layers that mix (default: the model's stored transfer
+            defaults, `momo.pipelines.transfer.model_defaults`, for this and ``steps``,
+            ``num_steps`` and ``reuse_inversion``; else 1..L-1; empty: none, which gives plain
             generation of the follower's text from the leader's noise).
         steps: model timesteps that mix (default round(0.1T)..T-round(0.1T)).
         guidance_scale: classifier-free guidance of generated rows and outputs. Default: 2.5
@@ -102,6 +104,7 @@ def transfer(
             inverting and sample the outputs alone (`momo.pipelines.transfer.replay`); about
             1.5x faster for one follower, the outputs differ by the inversion's drift, and the
             reported leader and followers are the real motions themselves.
+            Default (None): the model's stored default when every motion is real, else off.
         inversions: a store of real motions' inverted latents (e.g.
             `momo.evaluation.InversionCache`): stored ones are reused, new ones kept; the
             outputs equal inverting anew up to float rounding. Not with ``reuse_inversion``
