@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from kit import synthetic_motion, tiny_model
@@ -64,3 +65,20 @@ def test_malformed_defaults_are_refused(defaults, message):
     model = _with_defaults(defaults)
     with pytest.raises(TransferError, match=message):
         _resolve(model, synthetic_motion(20, seed=1), synthetic_motion(20, seed=2))
+
+
+def test_leader_root_path_gives_outputs_the_real_leaders_root():
+    model = tiny_model(seed=0)
+    leader, follower = synthetic_motion(20, seed=1), synthetic_motion(24, seed=2)
+    plain = transfer(model, leader, [follower], seed=0, progress=False)
+    rooted = transfer(model, leader, [follower], seed=0, progress=False, leader_root_path=True)
+    assert rooted.config["leader_root_path"] and not plain.config["leader_root_path"]
+    out = rooted.outputs[0].features
+    np.testing.assert_array_equal(out[:, :3], leader.features[:, :3])
+    assert not np.allclose(plain.outputs[0].features[:, 1:3], leader.features[:, 1:3])
+    # everything else is the plain transfer's
+    np.testing.assert_array_equal(out[:, 3:], plain.outputs[0].features[:, 3:])
+    # a model may switch it on by default
+    on = _with_defaults({"leader_root_path": True})
+    result = transfer(on, leader, [follower], seed=0, progress=False)
+    np.testing.assert_array_equal(result.outputs[0].features[:, :3], leader.features[:, :3])

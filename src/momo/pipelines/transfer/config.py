@@ -83,6 +83,8 @@ class TransferConfig:
         num_steps, sampled_timesteps: the DDIM steps of inversion and sampling.
         reuse_inversion: outputs sampled alone with the inversion's recorded attention.
         inversion: how real motions are inverted (own caption, no guidance).
+        leader_root_path: outputs take the leader's root angular and XZ velocity (features
+            0-2), a real leader's as given.
         model_defaults: the options taken from the model's stored transfer defaults (those the
             caller left out; `momo.pipelines.transfer.model_defaults`).
         device, dtype, model, text_encoder, momo_version: what ran it.
@@ -118,6 +120,7 @@ class TransferConfig:
         default_factory=lambda: {"text": "own caption", "guidance_scale": 1.0}, hash=False
     )
     model_defaults: dict[str, Any] = field(default_factory=dict, hash=False)
+    leader_root_path: bool = False
 
     @property
     def layout(self) -> TransferLayout:
@@ -172,6 +175,7 @@ def resolve_config(
     reference_rounding: bool = False,
     num_steps: Any = None,
     reuse_inversion: bool | None = None,
+    leader_root_path: bool | None = None,
 ) -> TransferConfig:
     """Check `momo.transfer`'s arguments and fill in every default (see `momo.transfer`).
 
@@ -193,10 +197,12 @@ def resolve_config(
     all_real = all(item.is_real for item in [leader_in, *followers_in])
     given = {"layers": layers, "steps": steps, "num_steps": num_steps}
     given["reuse_inversion"] = reuse_inversion
+    given["leader_root_path"] = leader_root_path
     applied = _model_defaults(model, given, all_real)
     layers, steps = applied.get("layers", layers), applied.get("steps", steps)
     num_steps = applied.get("num_steps", num_steps)
     reuse_inversion = bool(applied.get("reuse_inversion", reuse_inversion))
+    leader_root_path = bool(applied.get("leader_root_path", leader_root_path))
     copies = _copies(follower_copies)
     for item, what in zip(inputs, roles(len(followers_in))):
         if isinstance(item, Motion):
@@ -250,6 +256,7 @@ def resolve_config(
         text_encoder=getattr(model.text_encoder, "name", type(model.text_encoder).__name__),
         momo_version=__version__,
         model_defaults={key: _lists(value) for key, value in applied.items()},
+        leader_root_path=leader_root_path,
     )
 
 

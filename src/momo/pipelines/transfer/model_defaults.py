@@ -1,7 +1,8 @@
 """Transfer settings a model ships with (``config.json``'s ``extra.transfer_defaults``).
 
-Which layers and steps mix best, how many DDIM steps to take, and whether real motions should
-take the ``reuse_inversion`` path depend on the model, so a model may carry its own defaults::
+Which layers and steps mix best, how many DDIM steps to take, whether real motions should
+take the ``reuse_inversion`` path and whether outputs take a real leader's root path as given
+(``leader_root_path``) depend on the model, so a model may carry its own defaults::
 
     "extra": {"transfer_defaults": {"layers": [1, 2, 3, 4, 5], "steps": [10, 11, ..., 90],
                                     "num_steps": 100, "reuse_inversion": false}}
@@ -29,6 +30,7 @@ _KINDS: dict[str, str] = {
     "steps": "integers",
     "num_steps": "integer",
     "reuse_inversion": "boolean",
+    "leader_root_path": "boolean",
 }
 
 

@@ -48,6 +48,7 @@ from momo.pipelines.transfer.result import TransferResult
 
 if TYPE_CHECKING:
     from momo.models.bundle import MotionDiffusionModel
+    from momo.pipelines.transfer.layout import TransferLayout
 
 
 def transfer(
@@ -67,6 +68,7 @@ def transfer(
     reference_rounding: bool = False,
     num_steps: int | None = None,
     reuse_inversion: bool | None = None,
+    leader_root_path: bool | None = None,
     inversions: InversionStore | None = None,
 ) -> TransferResult:
     """Transfer each follower's motifs onto the leader's outline (MoMo).
@@ -100,6 +102,9 @@ def transfer(
         num_steps: DDIM steps of inversion and sampling, evenly respaced (default: all, as the
             reference); fewer are faster and change the result; mixing happens at the sampled
             timesteps that lie in ``steps``.
+        leader_root_path: every output takes the leader's root angular velocity and XZ velocity
+            (features 0-2; a real leader's as given, not as reconstructed), so the output
+            travels the leader's path exactly (default: the model's stored default, else off).
         reuse_inversion: real motions only: record the outputs' mixed attention while
             inverting and sample the outputs alone (`momo.pipelines.transfer.replay`); about
             1.5x faster for one follower, the outputs differ by the inversion's drift, and the
@@ -134,6 +139,7 @@ def transfer(
         noise=noise,
         seed=seed,
         reuse_inversion=reuse_inversion,
+        leader_root_path=leader_root_path,
     )
     if inversions is not None and config.reuse_inversion:
         raise TransferError(
@@ -158,8 +164,24 @@ def transfer(
         if config.assign_root_rotation:
             x0[layout.output_rows, :, 0] = x0[layout.leader_row, :, 0]
         features = model.model_to_features(x0, config.row_lengths)
+    if config.leader_root_path:
+        features = _with_leader_root_path(features, layout, inputs[0])
     # 6. The result.
     return _result(config, inputs, features, x0)
+
+
+def _with_leader_root_path(
+    features: list[np.ndarray], layout: TransferLayout, leader: Motion | str
+) -> list[np.ndarray]:
+    """Every output row takes the leader's root angular velocity and XZ velocity (features
+    0-2): a real leader's as given, a generated one's as denoised."""
+    source = leader.features if isinstance(leader, Motion) else features[layout.leader_row]
+    root = np.asarray(source, dtype=np.float32)[:, :3]
+    out = list(features)
+    for row in layout.output_rows:
+        out[row] = np.array(out[row], dtype=np.float32)
+        out[row][:, :3] = root[: len(out[row])]
+    return out
 
 
 def _result(
