@@ -90,6 +90,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "reference's by the inversion's reconstruction error; default: the model's setting)",
     )  # fmt: skip
     parser.add_argument(
+        "--leader-root-path", action="store_true", default=None,
+        help="outputs take the leader's root rotation and path (a motion file's as given, not "
+        "as the model reconstructs it; default: the model's setting, else off)",
+    )  # fmt: skip
+    parser.add_argument(
         "--crop", action="store_true",
         help="keep the first frames of motion files longer than the model supports (196 for the "
         "official models) instead of stopping with an error",
@@ -184,6 +189,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         num_steps=args.sampling_steps,
         reuse_inversion=args.reuse_inversion,
+        leader_root_path=args.leader_root_path,
     )
     result.config["cli"] = {
         "leader": args.leader,
