@@ -82,3 +82,24 @@ def test_leader_root_path_gives_outputs_the_real_leaders_root():
     on = _with_defaults({"leader_root_path": True})
     result = transfer(on, leader, [follower], seed=0, progress=False)
     np.testing.assert_array_equal(result.outputs[0].features[:, :3], leader.features[:, :3])
+
+
+def test_inversion_corrections_change_only_real_rows_and_are_checked():
+    model = tiny_model(seed=0)
+    leader, follower = synthetic_motion(20, seed=1), synthetic_motion(20, seed=2)
+    plain = transfer(model, leader, [follower], seed=0, progress=False)
+    corrected = transfer(model, leader, [follower], seed=0, progress=False, inversion_corrections=2)
+    assert corrected.config["inversion_corrections"] == 2
+    assert not np.allclose(plain.outputs[0].features, corrected.outputs[0].features)
+    # prompts are not inverted: the same transfer either way
+    a = transfer(model, "a person walks", ["a person waves"], num_frames=20, seed=0, progress=False)
+    b = transfer(model, "a person walks", ["a person waves"], num_frames=20, seed=0,
+                 progress=False, inversion_corrections=2)  # fmt: skip
+    np.testing.assert_array_equal(a.outputs[0].features, b.outputs[0].features)
+    for bad in (-1, 11, 1.5, True):
+        with pytest.raises(TransferError, match="inversion_corrections"):
+            _resolve(model, leader, follower, inversion_corrections=bad)
+    with pytest.raises(TransferError, match="one or the other"):
+        _resolve(model, leader, follower, inversion_corrections=1, reuse_inversion=True)
+    stored = _with_defaults({"inversion_corrections": 3})
+    assert _resolve(stored, leader, follower).inversion_corrections == 3

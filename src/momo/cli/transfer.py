@@ -90,6 +90,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "reference's by the inversion's reconstruction error; default: the model's setting)",
     )  # fmt: skip
     parser.add_argument(
+        "--inversion-corrections", type=int, default=None, metavar="N",
+        help="fixed-point corrections per DDIM inversion step of motion files (0: the "
+        "reference's inversion; 2 brings leaders unlike the training data back more closely, "
+        "at 3x the inversion's model calls; default: the model's setting, else 0)",
+    )  # fmt: skip
+    parser.add_argument(
         "--leader-root-path", action="store_true", default=None,
         help="outputs take the leader's root rotation and path (a motion file's as given, not "
         "as the model reconstructs it; default: the model's setting, else off)",
@@ -190,6 +196,7 @@ def run(args: argparse.Namespace) -> int:
         num_steps=args.sampling_steps,
         reuse_inversion=args.reuse_inversion,
         leader_root_path=args.leader_root_path,
+        inversion_corrections=args.inversion_corrections,
     )
     result.config["cli"] = {
         "leader": args.leader,

@@ -83,6 +83,8 @@ class TransferConfig:
         num_steps, sampled_timesteps: the DDIM steps of inversion and sampling.
         reuse_inversion: outputs sampled alone with the inversion's recorded attention.
         inversion: how real motions are inverted (own caption, no guidance).
+        inversion_corrections: fixed-point corrections per DDIM inversion step
+            (`momo.diffusion.inversion.ddim_invert`; 0: the reference's plain inversion).
         leader_root_path: outputs take the leader's root angular and XZ velocity (features
             0-2), a real leader's as given.
         model_defaults: the options taken from the model's stored transfer defaults (those the
@@ -121,6 +123,7 @@ class TransferConfig:
     )
     model_defaults: dict[str, Any] = field(default_factory=dict, hash=False)
     leader_root_path: bool = False
+    inversion_corrections: int = 0
 
     @property
     def layout(self) -> TransferLayout:
@@ -176,6 +179,7 @@ def resolve_config(
     num_steps: Any = None,
     reuse_inversion: bool | None = None,
     leader_root_path: bool | None = None,
+    inversion_corrections: Any = None,
 ) -> TransferConfig:
     """Check `momo.transfer`'s arguments and fill in every default (see `momo.transfer`).
 
@@ -198,11 +202,18 @@ def resolve_config(
     given = {"layers": layers, "steps": steps, "num_steps": num_steps}
     given["reuse_inversion"] = reuse_inversion
     given["leader_root_path"] = leader_root_path
+    given["inversion_corrections"] = inversion_corrections
     applied = _model_defaults(model, given, all_real)
     layers, steps = applied.get("layers", layers), applied.get("steps", steps)
     num_steps = applied.get("num_steps", num_steps)
     reuse_inversion = bool(applied.get("reuse_inversion", reuse_inversion))
     leader_root_path = bool(applied.get("leader_root_path", leader_root_path))
+    corrections = _corrections(applied.get("inversion_corrections", inversion_corrections))
+    if corrections and reuse_inversion:
+        raise TransferError(
+            "inversion_corrections re-evaluate the model while inverting, which reuse_inversion "
+            "records attention from; use one or the other"
+        )
     copies = _copies(follower_copies)
     for item, what in zip(inputs, roles(len(followers_in))):
         if isinstance(item, Motion):
@@ -257,7 +268,24 @@ def resolve_config(
         momo_version=__version__,
         model_defaults={key: _lists(value) for key, value in applied.items()},
         leader_root_path=leader_root_path,
+        inversion_corrections=corrections,
     )
+
+
+#: Most fixed-point corrections per inversion step (each one costs a model call per step).
+MAX_INVERSION_CORRECTIONS = 10
+
+
+def _corrections(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TransferError(f"inversion_corrections must be an integer, got {value!r}")
+    if not 0 <= value <= MAX_INVERSION_CORRECTIONS:
+        raise TransferError(
+            f"inversion_corrections must be in 0..{MAX_INVERSION_CORRECTIONS}, got {value}"
+        )
+    return int(value)
 
 
 def _model_defaults(

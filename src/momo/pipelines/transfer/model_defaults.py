@@ -31,6 +31,7 @@ _KINDS: dict[str, str] = {
     "num_steps": "integer",
     "reuse_inversion": "boolean",
     "leader_root_path": "boolean",
+    "inversion_corrections": "integer",
 }
 
 

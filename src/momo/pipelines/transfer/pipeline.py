@@ -69,6 +69,7 @@ def transfer(
     num_steps: int | None = None,
     reuse_inversion: bool | None = None,
     leader_root_path: bool | None = None,
+    inversion_corrections: int | None = None,
     inversions: InversionStore | None = None,
 ) -> TransferResult:
     """Transfer each follower's motifs onto the leader's outline (MoMo).
@@ -105,6 +106,12 @@ def transfer(
         leader_root_path: every output takes the leader's root angular velocity and XZ velocity
             (features 0-2; a real leader's as given, not as reconstructed), so the output
             travels the leader's path exactly (default: the model's stored default, else off).
+        inversion_corrections: fixed-point corrections per DDIM inversion step of real motions
+            (`momo.diffusion.inversion.ddim_invert`): each re-evaluates the model so that
+            sampling retraces the inversion more closely (fewer drifted paths for motions
+            unlike the training data), at one more model call per step and correction.
+            Default: the model's stored default, else 0 (the reference's inversion). Not with
+            ``reuse_inversion``.
         reuse_inversion: real motions only: record the outputs' mixed attention while
             inverting and sample the outputs alone (`momo.pipelines.transfer.replay`); about
             1.5x faster for one follower, the outputs differ by the inversion's drift, and the
@@ -140,6 +147,7 @@ def transfer(
         seed=seed,
         reuse_inversion=reuse_inversion,
         leader_root_path=leader_root_path,
+        inversion_corrections=inversion_corrections,
     )
     if inversions is not None and config.reuse_inversion:
         raise TransferError(
