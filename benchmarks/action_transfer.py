@@ -98,6 +98,7 @@ def run_variant(
 ) -> dict[str, Any]:
     import momo
     from momo.evaluation.metrics import transfer_metrics
+    from momo.evaluation.quality import foot_skating_ratio
 
     records, outputs = [], []
     started = time.perf_counter()
@@ -115,6 +116,7 @@ def run_variant(
                 "root_distance": values["leader_root_distance"],
                 "follower_foot_contact": baseline["leader_foot_contact"],
                 "follower_root_distance": baseline["leader_root_distance"],
+                "skating": foot_skating_ratio(result.outputs[0].joints()),
             }
         )
     seconds = time.perf_counter() - started
@@ -187,8 +189,9 @@ def main(argv: list[str] | None = None) -> int:
         f"model {args.model}",
         "",
         "| variant | foot contact | output=follower | root dist (m) | follower root dist (m) | "
-        "arms visible | follower's own | leader's own | text: contact | text: wave | s/pair |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "arms visible | follower's own | leader's own | skating | text: contact | text: wave | "
+        "s/pair |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for variant in args.variants.split(","):
         options = variant_options(variant, model)
@@ -201,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
             f"| {variant} | {s['foot_contact']:.3f} | {s['follower_foot_contact']:.3f} | "
             f"{s['root_distance']:.2f} | {s['follower_root_distance']:.2f} | "
             f"{s['arms_visible']:.2f} | {s['arms_visible_follower']:.2f} | "
-            f"{s['arms_visible_leader']:.2f} | {t.get('foot_contact', float('nan')):.3f} | "
+            f"{s['arms_visible_leader']:.2f} | {s['skating']:.3f} | "
+            f"{t.get('foot_contact', float('nan')):.3f} | "
             f"{t.get('arms_visible', float('nan')):.2f} | {s['seconds_per_pair']:.1f} |"
         )
         print(lines[-1], flush=True)

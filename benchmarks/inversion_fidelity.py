@@ -70,6 +70,7 @@ def transfer_row(
 ) -> dict[str, float]:
     """One transfer; the output against the leader as given."""
     import momo
+    from momo.evaluation.quality import foot_skating_ratio
 
     result = momo.transfer(model, leader, [follower], seed=0, progress=False, **options)
     output = result.outputs[0]
@@ -79,6 +80,8 @@ def transfer_row(
         "travel_given": travel(leader.joints()),
         "travel_output": travel(output.joints()),
         "leader_foot_contact": metrics["leader_foot_contact"],
+        "skating": foot_skating_ratio(output.joints()),
+        "leader_skating": foot_skating_ratio(leader.joints()),
     }
 
 
@@ -185,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = [{"name": m.name, **transfer_row(model, m, follower, options)} for m in leaders]
         report[f"transfer:{variant}"] = rows
         keys = ["root_distance", "travel_given", "travel_output", "leader_foot_contact"]
+        keys += ["skating", "leader_skating"]
         print(table(f"Transfer ({variant}), follower {follower.name}", rows, keys), "\n")
     report["seconds"] = time.perf_counter() - started
     print(f"{report['seconds']:.0f} s")
