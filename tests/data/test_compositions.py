@@ -9,6 +9,7 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from kit import walking_joints
+from momo.cli.main import main
 from momo.data.cache import ClipRecord, DataCache
 from momo.data.compositions import (
     LOWER_BODY,
@@ -101,7 +102,7 @@ def test_captions_join_both_actions() -> None:
     assert "a person waves with the right hand while walking forward" in captions
 
 
-def _labelled_cache() -> DataCache:
+def _labelled_cache(encoder: str = "fake", width: int = 8) -> DataCache:
     walk = joints_to_features(_curving_walk(70)).astype(np.float32)
     wave = joints_to_features(_waving_joints(60, 0.4, (0.0, 0.0))).astype(np.float32)
     clips = [
@@ -122,9 +123,9 @@ def _labelled_cache() -> DataCache:
         mean=np.zeros(263, np.float32),
         std=np.ones(263, np.float32),
         captions=["a person walks", "a person waves"],
-        tokens=[rng.normal(size=(3, 8)).astype(np.float32) for _ in range(2)],
-        pooled=rng.normal(size=(2, 8)).astype(np.float32),
-        text_encoder="fake",
+        tokens=[rng.normal(size=(3, width)).astype(np.float32) for _ in range(2)],
+        pooled=rng.normal(size=(2, width)).astype(np.float32),
+        text_encoder=encoder,
         info={},
     )
 
@@ -180,3 +181,26 @@ def test_compositions_need_both_kinds_of_clip() -> None:
         make_compositions(only_walks, CompositionConfig(count=1))
     with pytest.raises(MomoError, match="positive"):
         CompositionConfig(count=0)
+
+
+def _one_line_error(stderr: str, fragment: str) -> None:
+    lines = stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("momo data: error: "), stderr
+    assert fragment in lines[0], lines[0]
+
+
+def test_cli_composes_onto_a_built_cache(tmp_path, capsys):
+    base = _labelled_cache("minilm", 384).save(tmp_path / "base.safetensors")
+    out = tmp_path / "composed.safetensors"
+    args = ["data", "build", "--compose-onto", str(base), "--cache", str(out), "--no-progress"]
+    assert main(args) == 2
+    _one_line_error(capsys.readouterr().err, "needs --compositions")
+    assert main([*args, "--compositions", "2", "--seed", "3"]) == 0
+    composed = DataCache.load(out)
+    assert len(composition_rows(composed.clips)) == 2
+    assert composed.info["compositions"]["seed"] == 3
+    assert "composition" in capsys.readouterr().out  # the data card lists the new source
+    again = str(out)
+    assert main(["data", "build", "--compose-onto", again, "--compositions", "1", "--cache",
+                 str(tmp_path / "twice.safetensors")]) == 2  # fmt: skip
+    _one_line_error(capsys.readouterr().err, "already holds compositions")
