@@ -56,8 +56,9 @@ def test_pair_layout_rows_and_mixing_indices() -> None:
         {"num_steps": 4},
         {"num_steps": 3, "guidance_scale": 2.5, "follower_copies": 2},
         {"num_steps": 4, "reuse_inversion": True, "guidance_scale": 1.5},
+        {"num_steps": 4, "leader_root_path": True, "inversion_corrections": 1},
     ],
-    ids=["exact", "guided-copies", "reuse-inversion"],
+    ids=["exact", "guided-copies", "reuse-inversion", "root-path-corrections"],
 )
 def test_pairs_batched_equal_each_pair_alone(options: dict) -> None:
     model = tiny_model(seed=5, num_timesteps=6, num_layers=2)  # float64

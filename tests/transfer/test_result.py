@@ -55,7 +55,8 @@ def test_save_writes_every_file(result, tmp_path):
     out = tmp_path / "out"
     written = result.save(out, render=False)
     names = sorted(p.name for p in written)
-    assert names == sorted(result_files(result.layout, render=False))
+    assert result.has_reconstruction  # a real leader, inverted and denoised
+    assert names == sorted(result_files(result.layout, render=False, reconstruction=True))
     assert sorted(os.listdir(out)) == names
     labels = [row.label for row in result.layout.rows]
     assert labels == ["leader", "follower_0", "follower_0_copy1", "follower_1",
@@ -78,9 +79,16 @@ def test_save_writes_every_file(result, tmp_path):
 
     lines = (out / "results.txt").read_text().splitlines()
     assert lines == [m.text or "" for m in rows]
-    for label, motion in zip(labels, rows):
+    for label, motion in zip(labels[1:], rows[1:]):
         np.testing.assert_array_equal(np.load(out / f"{label}.npy"), motion.features)
         assert (out / f"{label}.bvh").read_text().startswith("HIERARCHY")
+    # leader.npy is the user's leader; the batch row is labelled as the reconstruction
+    np.testing.assert_array_equal(np.load(out / "leader.npy"), result.leader_input.features)
+    np.testing.assert_array_equal(
+        np.load(out / "leader_reconstruction.npy"), result.leader.features
+    )
+    assert not np.array_equal(result.leader_input.features, result.leader.features)
+    assert (out / "leader_reconstruction.bvh").read_text().startswith("HIERARCHY")
 
     config = json.loads((out / "config.json").read_text())
     for key in ("layers", "steps", "guidance_scale", "seed", "follower_copies", "num_frames",
@@ -113,6 +121,25 @@ def test_save_never_overwrites_without_permission(result, tmp_path):
     assert not [n for n in os.listdir(out) if n.startswith(".")]  # no temporary files left
     with pytest.raises(OutputExistsError):
         result.save(out / "config.json", render=False)
+
+
+def test_generated_or_reused_leaders_write_no_reconstruction(tmp_path):
+    model = tiny_model(seed=1)
+    generated = transfer(model, "a person walks", ["a person jumps"], num_frames=20,
+                         progress=False, seed=0)  # fmt: skip
+    assert not generated.has_reconstruction
+    names = {p.name for p in generated.save(tmp_path / "a", render=False)}
+    assert names == set(result_files(generated.layout, render=False))
+    assert "leader_reconstruction.npy" not in names
+    np.testing.assert_array_equal(np.load(tmp_path / "a" / "leader.npy"), generated.leader.features)
+    reused = transfer(model, synthetic_motion(20, seed=1), [synthetic_motion(20, seed=2)],
+                      reuse_inversion=True, progress=False, seed=0)  # fmt: skip
+    assert not reused.has_reconstruction
+    names = {p.name for p in reused.save(tmp_path / "b", render=False)}
+    assert "leader_reconstruction.npy" not in names
+    np.testing.assert_array_equal(
+        np.load(tmp_path / "b" / "leader.npy"), reused.leader_input.features
+    )
 
 
 def test_save_renders_the_two_videos(tmp_path):

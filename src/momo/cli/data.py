@@ -82,6 +82,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="encoder of the cached caption embeddings: minilm (default, bundled), distilbert, "
         "clip or distilbert+clip (the one of the model to train or fine-tune)",
     )
+    _add_composition_options(build)
     build.add_argument("--overwrite", action="store_true", help="replace an existing cache")
     build.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     build.set_defaults(func=run_build)
@@ -137,6 +138,23 @@ def _add_humanml3d_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_composition_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("spatial compositions (momo.data.compositions)")
+    group.add_argument(
+        "--compositions",
+        type=options.positive_int,
+        metavar="N",
+        help="add N train clips that join a locomotion clip's root and legs with an arm-action "
+        "clip's upper body, with composed captions (seeded by --seed)",
+    )
+    group.add_argument(
+        "--compose-onto",
+        metavar="FILE",
+        help="with --compositions: add them to this already built cache instead of importing "
+        "the sources again",
+    )
+
+
 def _add_cache_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cache",
@@ -163,7 +181,9 @@ def run_build(args: argparse.Namespace) -> int:
     check_outside_repository(path)
     check_output_path(path, overwrite=args.overwrite)
     started = time.monotonic()
-    if args.humanml3d is not None:
+    if args.compose_onto is not None:
+        cache = _compose_onto(args)
+    elif args.humanml3d is not None:
         cache = _build_from_humanml3d(args)
     elif args.folder is not None:
         _check_no_humanml3d_options(args)
@@ -182,6 +202,8 @@ def run_build(args: argparse.Namespace) -> int:
             text_encoder=args.text_encoder,
         )
         cache = build_cache(config, progress=not args.no_progress)
+    if args.compositions is not None and args.compose_onto is None:
+        cache = _with_compositions(cache, args)
     cache.save(path, overwrite=args.overwrite)
     seconds = time.monotonic() - started
     print(cache_card(cache).to_text())
@@ -192,6 +214,30 @@ def run_build(args: argparse.Namespace) -> int:
         f"{path.stat().st_size / 2**20:.0f} MiB)."
     )
     return 0
+
+
+def _with_compositions(cache: DataCache, args: argparse.Namespace) -> DataCache:
+    from momo.data.compositions import CompositionConfig, add_compositions
+
+    return add_compositions(cache, CompositionConfig(count=args.compositions, seed=args.seed))
+
+
+def _compose_onto(args: argparse.Namespace) -> DataCache:
+    """``--compose-onto FILE``: that cache with ``--compositions`` added (nothing imported)."""
+    from momo.data.cache import DataCache
+
+    if args.compositions is None:
+        raise MomoError("--compose-onto needs --compositions N")
+    if args.folder is not None:
+        raise MomoError("--compose-onto reads a built cache; leave out --from")
+    base = DataCache.load(Path(args.compose_onto).expanduser())
+    if "compositions" in base.info:
+        raise MomoError(
+            f"{args.compose_onto} already holds compositions; compose onto a plain cache"
+        )
+    cache = _with_compositions(base, args)
+    cache.info.setdefault("import_seconds", 0.0)
+    return cache
 
 
 def _build_from_folder(args: argparse.Namespace) -> DataCache:

@@ -85,10 +85,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "model's timesteps, as the reference; fewer is faster and changes the result)",
     )  # fmt: skip
     parser.add_argument(
-        "--reuse-inversion", action="store_true",
+        "--reuse-inversion", action="store_true", default=None,
         help="motion files only: take the leader's and followers' attention from their "
         "inversion instead of denoising them again (~1.5x faster; outputs differ from the "
-        "reference's by the inversion's reconstruction error)",
+        "reference's by the inversion's reconstruction error; default: the model's setting)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--inversion-corrections", type=int, default=None, metavar="N",
+        help="fixed-point corrections per DDIM inversion step of motion files (0: the "
+        "reference's inversion; 2 brings leaders unlike the training data back more closely, "
+        "at 3x the inversion's model calls; default: the model's setting, else 0)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--leader-root-path", action="store_true", default=None,
+        help="outputs take the leader's root rotation and path (a motion file's as given, not "
+        "as the model reconstructs it; default: the model's setting, else off)",
     )  # fmt: skip
     parser.add_argument(
         "--crop", action="store_true",
@@ -186,6 +197,8 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         num_steps=args.sampling_steps,
         reuse_inversion=args.reuse_inversion,
+        leader_root_path=args.leader_root_path,
+        inversion_corrections=args.inversion_corrections,
     )
     result.config["cli"] = {
         "leader": args.leader,

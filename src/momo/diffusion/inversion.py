@@ -18,6 +18,7 @@ def ddim_invert(
     *,
     progress: bool = False,
     callback: StepCallback | None = None,
+    corrections: int = 0,
 ) -> Tensor:
     """Invert clean motions ``[B, T, F]`` to latents at the noisiest timestep (MDM convention).
 
@@ -32,6 +33,14 @@ def ddim_invert(
         scheduler: DDIM scheduler (eta is ignored: inversion is deterministic).
         progress: show a progress bar.
         callback: called after each step with (step index, timestep, new sample, x0 prediction).
+        corrections: fixed-point corrections per step (0: plain DDIM inversion, as the
+            reference). Plain inversion evaluates the model at the less noisy sample; DDIM
+            sampling evaluates it at the noisier one, so a sample drifts on its way back. Each
+            correction re-evaluates the model at the new sample and its own timestep and solves
+            the inversion step again with that prediction: a fixed point is a sample that one
+            DDIM sampling step maps exactly onto the previous one. Costs one more model call
+            per correction and step; not applied at the noisiest step (no sampling step
+            starts there).
 
     Returns:
         x_T ``[B, T, F]``.
@@ -42,7 +51,12 @@ def ddim_invert(
             tqdm(scheduler.timesteps, desc="inverting", disable=not progress, leave=False)
         ):
             pred = predict_x0(x, t)
-            x = scheduler.invert_step(pred, t, x)
+            new = scheduler.invert_step(pred, t, x)
+            upper = scheduler.next_timestep(t)
+            if upper < scheduler.schedule.num_timesteps:
+                for _ in range(corrections):
+                    new = scheduler.invert_step(predict_x0(new, upper), t, x)
+            x = new
             if callback is not None:
                 callback(i, t, x, pred)
     return x

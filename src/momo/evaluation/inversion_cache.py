@@ -68,6 +68,9 @@ class InversionCache:
             "reference_rounding": config.reference_rounding,
             "dtype": config.dtype,
         }
+        corrections = getattr(config, "inversion_corrections", 0)
+        if corrections:  # keys of plain inversions stay as they were
+            settings["inversion_corrections"] = corrections
         digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
         digest.update(features.tobytes())
         return digest.hexdigest()

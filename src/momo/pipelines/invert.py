@@ -24,6 +24,7 @@ def invert(
     *,
     num_steps: int | None = None,
     progress: bool = True,
+    corrections: int = 0,
 ) -> Tensor:
     """DDIM-invert real motions to the model's initial latents x_T.
 
@@ -35,6 +36,8 @@ def invert(
         motions: motions to invert (different lengths are padded and masked).
         num_steps: respaced DDIM steps (default: all of the model's timesteps).
         progress: show a progress bar.
+        corrections: fixed-point corrections per step (`momo.diffusion.inversion.ddim_invert`;
+            0: the reference's plain inversion).
 
     Returns:
         ``[len(motions), T_max, 263]`` normalised latents on the model's device and dtype,
@@ -48,4 +51,5 @@ def invert(
     text, drop = encode_texts(model, [m.text for m in motions])
     predict = make_x0_predictor(model.denoiser, text, frame_mask, 1.0, drop)
     # 3. DDIM inversion up to the noisiest timestep.
-    return ddim_invert(predict, x0, ddim_scheduler(model, num_steps), progress=progress)
+    scheduler = ddim_scheduler(model, num_steps)
+    return ddim_invert(predict, x0, scheduler, progress=progress, corrections=corrections)

@@ -88,6 +88,12 @@ class TransferConfig:
         output_text: the outputs' prompt: "follower" (its text, the reference's), "leader"
             (the leader's text) or "none" (unconditional).
         inversion: how real motions are inverted (own caption, no guidance).
+        inversion_corrections: fixed-point corrections per DDIM inversion step
+            (`momo.diffusion.inversion.ddim_invert`; 0: the reference's plain inversion).
+        leader_root_path: outputs take the leader's root angular and XZ velocity (features
+            0-2), a real leader's as given.
+        model_defaults: the options taken from the model's stored transfer defaults (those the
+            caller left out; `momo.pipelines.transfer.model_defaults`).
         device, dtype, model, text_encoder, momo_version: what ran it.
     """
 
@@ -121,6 +127,9 @@ class TransferConfig:
     inversion: dict[str, Any] = field(
         default_factory=lambda: {"text": "own caption", "guidance_scale": 1.0}, hash=False
     )
+    model_defaults: dict[str, Any] = field(default_factory=dict, hash=False)
+    leader_root_path: bool = False
+    inversion_corrections: int = 0
 
     @property
     def layout(self) -> TransferLayout:
@@ -179,10 +188,15 @@ def resolve_config(
     seed: int | None = None,
     reference_rounding: bool = False,
     num_steps: Any = None,
-    reuse_inversion: bool = False,
+    reuse_inversion: bool | None = None,
     output_text: Any = "follower",
+    leader_root_path: bool | None = None,
+    inversion_corrections: Any = None,
 ) -> TransferConfig:
     """Check `momo.transfer`'s arguments and fill in every default (see `momo.transfer`).
+
+    Options left as None take the model's stored transfer defaults first
+    (`momo.pipelines.transfer.model_defaults`), then the library's.
 
     Args:
         model: the model that will run the transfer.
@@ -196,6 +210,22 @@ def resolve_config(
     limit = model.max_frames
     leader, followers = inputs[0], list(inputs[1:])
     leader_in, followers_in, text_frames = _resolve_inputs(leader, followers, num_frames, limit)
+    all_real = all(item.is_real for item in [leader_in, *followers_in])
+    given = {"layers": layers, "steps": steps, "num_steps": num_steps}
+    given["reuse_inversion"] = reuse_inversion
+    given["leader_root_path"] = leader_root_path
+    given["inversion_corrections"] = inversion_corrections
+    applied = _model_defaults(model, given, all_real)
+    layers, steps = applied.get("layers", layers), applied.get("steps", steps)
+    num_steps = applied.get("num_steps", num_steps)
+    reuse_inversion = bool(applied.get("reuse_inversion", reuse_inversion))
+    leader_root_path = bool(applied.get("leader_root_path", leader_root_path))
+    corrections = _corrections(applied.get("inversion_corrections", inversion_corrections))
+    if corrections and reuse_inversion:
+        raise TransferError(
+            "inversion_corrections re-evaluate the model while inverting, which reuse_inversion "
+            "records attention from; use one or the other"
+        )
     copies = _copies(follower_copies)
     for item, what in zip(inputs, roles(len(followers_in))):
         if isinstance(item, Motion):
@@ -253,7 +283,39 @@ def resolve_config(
         model=model.config.to_dict(),
         text_encoder=getattr(model.text_encoder, "name", type(model.text_encoder).__name__),
         momo_version=__version__,
+        model_defaults={key: _lists(value) for key, value in applied.items()},
+        leader_root_path=leader_root_path,
+        inversion_corrections=corrections,
     )
+
+
+#: Most fixed-point corrections per inversion step (each one costs a model call per step).
+MAX_INVERSION_CORRECTIONS = 10
+
+
+def _corrections(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TransferError(f"inversion_corrections must be an integer, got {value!r}")
+    if not 0 <= value <= MAX_INVERSION_CORRECTIONS:
+        raise TransferError(
+            f"inversion_corrections must be in 0..{MAX_INVERSION_CORRECTIONS}, got {value}"
+        )
+    return int(value)
+
+
+def _model_defaults(
+    model: MotionDiffusionModel, given: dict[str, Any], all_real: bool
+) -> dict[str, Any]:
+    """The model's stored defaults for the options the caller left as None."""
+    from momo.pipelines.transfer.model_defaults import model_transfer_defaults
+
+    stored = model_transfer_defaults(model)
+    applied = {key: value for key, value in stored.items() if given.get(key) is None}
+    if not all_real:
+        applied.pop("reuse_inversion", None)
+    return applied
 
 
 def roles(num_followers: int) -> list[str]:

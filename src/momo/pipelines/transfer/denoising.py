@@ -190,7 +190,10 @@ def invert_motions(
             model.denoiser.self_attention_modules(), batch.schedule.layers, recording, pairs
         )
         predict = scheduled(predict, batch.schedule, recorders, recording)
-    return x0, ddim_invert(predict, x0, batch.scheduler, progress=batch.progress)
+    corrections = batch.config.inversion_corrections
+    return x0, ddim_invert(
+        predict, x0, batch.scheduler, progress=batch.progress, corrections=corrections
+    )
 
 
 class InversionStore(Protocol):

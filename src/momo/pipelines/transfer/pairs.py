@@ -73,7 +73,8 @@ def transfer_pairs(
         inversions: a store of inverted latents (e.g. `momo.evaluation.InversionCache`).
         progress: show progress bars.
         **options: `momo.transfer`'s layers, steps, guidance_scale, assign_root_rotation,
-            follower_copies, reference_rounding, num_steps, output_text, reuse_inversion
+            follower_copies, reference_rounding, num_steps, output_text, leader_root_path,
+            inversion_corrections, reuse_inversion
             (the distinct leaders and followers are inverted together while each pair's
             mixed attention is recorded; then the outputs are sampled alone).
 
@@ -116,11 +117,27 @@ def transfer_pairs(
             for p, (a, _) in enumerate(layout.pairs):
                 x0[layout.output_row(p), :, 0] = x0[layout.leader_row(a), :, 0]
         features = model.model_to_features(x0, batch.config.row_lengths)
+    if configs[0].leader_root_path:
+        features = _with_leader_root_paths(features, layout, leaders)
     results = []
     for p, (config, pair) in enumerate(zip(configs, pairs)):
         rows = layout.pair_rows(p)
         results.append(_result(config, list(pair), [features[r] for r in rows], x0[rows]))
     return results
+
+
+def _with_leader_root_paths(
+    features: list[np.ndarray], layout: PairLayout, leaders: Sequence[Motion]
+) -> list[np.ndarray]:
+    """``leader_root_path``: each output takes its leader's root angular and XZ velocity
+    (features 0-2) as given, as `momo.transfer` does."""
+    out = list(features)
+    for p, (a, _) in enumerate(layout.pairs):
+        row = layout.output_row(p)
+        root = np.asarray(leaders[a].features, dtype=np.float32)[:, :3]
+        out[row] = np.array(out[row], dtype=np.float32)
+        out[row][:, :3] = root[: len(out[row])]
+    return out
 
 
 def _motion_key(motion: Motion) -> tuple[str, tuple[int, ...], str]:

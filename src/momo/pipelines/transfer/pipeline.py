@@ -48,6 +48,7 @@ from momo.pipelines.transfer.result import TransferResult
 
 if TYPE_CHECKING:
     from momo.models.bundle import MotionDiffusionModel
+    from momo.pipelines.transfer.layout import TransferLayout
 
 
 def transfer(
@@ -66,7 +67,9 @@ def transfer(
     progress: bool = True,
     reference_rounding: bool = False,
     num_steps: int | None = None,
-    reuse_inversion: bool = False,
+    reuse_inversion: bool | None = None,
+    leader_root_path: bool | None = None,
+    inversion_corrections: int | None = None,
     inversions: InversionStore | None = None,
     output_text: str = "follower",
 ) -> TransferResult:
@@ -78,7 +81,9 @@ def transfer(
         followers: one or more real motions or prompts; one output per follower.
         num_frames: length of prompt-generated rows (default: the leader's if it is real, else
             120). Outputs always take the leader's length.
-        layers: 0-based decoder layers that mix (default 1..L-1; empty: none, which gives plain
+        layers: 0-based decoder layers that mix (default: the model's stored transfer
+            defaults, `momo.pipelines.transfer.model_defaults`, for this and ``steps``,
+            ``num_steps`` and ``reuse_inversion``; else 1..L-1; empty: none, which gives plain
             generation of the follower's text from the leader's noise).
         steps: model timesteps that mix (default round(0.1T)..T-round(0.1T)).
         guidance_scale: classifier-free guidance of generated rows and outputs. Default: 2.5
@@ -99,10 +104,20 @@ def transfer(
         num_steps: DDIM steps of inversion and sampling, evenly respaced (default: all, as the
             reference); fewer are faster and change the result; mixing happens at the sampled
             timesteps that lie in ``steps``.
+        leader_root_path: every output takes the leader's root angular velocity and XZ velocity
+            (features 0-2; a real leader's as given, not as reconstructed), so the output
+            travels the leader's path exactly (default: the model's stored default, else off).
+        inversion_corrections: fixed-point corrections per DDIM inversion step of real motions
+            (`momo.diffusion.inversion.ddim_invert`): each re-evaluates the model so that
+            sampling retraces the inversion more closely (fewer drifted paths for motions
+            unlike the training data), at one more model call per step and correction.
+            Default: the model's stored default, else 0 (the reference's inversion). Not with
+            ``reuse_inversion``.
         reuse_inversion: real motions only: record the outputs' mixed attention while
             inverting and sample the outputs alone (`momo.pipelines.transfer.replay`); about
             1.5x faster for one follower, the outputs differ by the inversion's drift, and the
             reported leader and followers are the real motions themselves.
+            Default (None): the model's stored default when every motion is real, else off.
         inversions: a store of real motions' inverted latents (e.g.
             `momo.evaluation.InversionCache`): stored ones are reused, new ones kept; the
             outputs equal inverting anew up to float rounding. Not with ``reuse_inversion``
@@ -136,6 +151,8 @@ def transfer(
         seed=seed,
         reuse_inversion=reuse_inversion,
         output_text=output_text,
+        leader_root_path=leader_root_path,
+        inversion_corrections=inversion_corrections,
     )
     if inversions is not None and config.reuse_inversion:
         raise TransferError(
@@ -160,8 +177,24 @@ def transfer(
         if config.assign_root_rotation:
             x0[layout.output_rows, :, 0] = x0[layout.leader_row, :, 0]
         features = model.model_to_features(x0, config.row_lengths)
+    if config.leader_root_path:
+        features = _with_leader_root_path(features, layout, inputs[0])
     # 6. The result.
     return _result(config, inputs, features, x0)
+
+
+def _with_leader_root_path(
+    features: list[np.ndarray], layout: TransferLayout, leader: Motion | str
+) -> list[np.ndarray]:
+    """Every output row takes the leader's root angular velocity and XZ velocity (features
+    0-2): a real leader's as given, a generated one's as denoised."""
+    source = leader.features if isinstance(leader, Motion) else features[layout.leader_row]
+    root = np.asarray(source, dtype=np.float32)[:, :3]
+    out = list(features)
+    for row in layout.output_rows:
+        out[row] = np.array(out[row], dtype=np.float32)
+        out[row][:, :3] = root[: len(out[row])]
+    return out
 
 
 def _result(

@@ -9,8 +9,13 @@ files are written into a temporary folder beside ``dir`` and swapped in together
   ``lengths`` int ``[N]``, ``num_samples`` N, ``num_repetitions`` 1 (`momo.io.formats`);
 - ``results.txt``: the N captions, one per line;
 - ``<row>.npy`` (raw features ``[T, 263]``) and ``<row>.bvh`` for every row (``leader``,
-  ``follower_<j>`` / ``follower_<j>_copy<c>``, ``output_<j>``);
-- ``transfer.mp4``: the leader and the outputs side by side, captions as titles;
+  ``follower_<j>`` / ``follower_<j>_copy<c>``, ``output_<j>``). For a real leader,
+  ``leader.npy`` / ``leader.bvh`` hold the leader *as given* (the user's motion), and the leader
+  row as inverted and denoised in the batch, where it differs, is written as
+  ``leader_reconstruction.npy`` / ``leader_reconstruction.bvh`` (``results.npy`` keeps the
+  batch rows, as the reference writes them);
+- ``transfer.mp4``: the leader (as given, for a real one) and the outputs side by side, captions
+  as titles;
 - ``followers.mp4``: every follower row side by side;
 - ``config.json``: every resolved parameter of the call;
 - ``metrics.json``: MoMo's auxiliary metrics of each output against its leader and follower.
@@ -49,13 +54,21 @@ CONFIG_JSON = "config.json"
 METRICS_JSON = "metrics.json"
 TRANSFER_VIDEO = "transfer.mp4"
 FOLLOWERS_VIDEO = "followers.mp4"
+#: Stem of the files holding a real leader's row as inverted and denoised in the batch.
+LEADER_RECONSTRUCTION = "leader_reconstruction"
 
 
-def result_files(layout: TransferLayout, *, render: bool = True) -> list[str]:
-    """Names of the files `TransferResult.save` writes for a layout (no directories)."""
+def result_files(
+    layout: TransferLayout, *, render: bool = True, reconstruction: bool = False
+) -> list[str]:
+    """Names of the files `TransferResult.save` writes for a layout (no directories);
+    ``reconstruction``: a real leader whose denoised row differs from it (its reconstruction
+    files are written too)."""
     names = [RESULTS_NPY, RESULTS_TXT]
     for row in layout.rows:
         names += [f"{row.label}.npy", f"{row.label}.bvh"]
+    if reconstruction:
+        names += [f"{LEADER_RECONSTRUCTION}.npy", f"{LEADER_RECONSTRUCTION}.bvh"]
     if render:
         names += [TRANSFER_VIDEO, FOLLOWERS_VIDEO]
     return [*names, CONFIG_JSON, METRICS_JSON]
@@ -64,7 +77,7 @@ def result_files(layout: TransferLayout, *, render: bool = True) -> list[str]:
 #: Names of the files a save may write, whatever the layout (what an overwrite replaces).
 _RESULT_FILE = re.compile(
     r"(results\.(npy|txt)|config\.json|metrics\.json|transfer\.mp4|followers\.mp4"
-    r"|(leader|follower_\d+(_copy\d+)?|output_\d+)\.(npy|bvh))"
+    r"|(leader|leader_reconstruction|follower_\d+(_copy\d+)?|output_\d+)\.(npy|bvh))"
 )
 
 
@@ -93,7 +106,8 @@ def check_result_dir(
             "choose another --out"
         )
     if not overwrite:
-        clashes = [n for n in result_files(layout, render=render) if path_exists(directory / n)]
+        names = result_files(layout, render=render, reconstruction=True)
+        clashes = [n for n in names if path_exists(directory / n)]
         if clashes:
             shown = ", ".join(clashes[:4]) + (", ..." if len(clashes) > 4 else "")
             raise OutputExistsError(
@@ -167,6 +181,20 @@ class TransferResult:
             follower_inputs=inputs,
             samples=samples,
         )
+
+    @property
+    def has_reconstruction(self) -> bool:
+        """True for a real leader whose row in the batch (inverted, then denoised) differs
+        from the motion as given (with ``reuse_inversion`` the row *is* the motion)."""
+        if self.leader_input is None:
+            return False
+        given, row = self.leader_input.features, self.leader.features
+        return given.shape != row.shape or not np.array_equal(np.asarray(given), np.asarray(row))
+
+    @property
+    def written_leader(self) -> Motion:
+        """The leader that ``leader.npy`` holds: the motion as given, else the generated row."""
+        return self.leader_input if self.leader_input is not None else self.leader
 
     @property
     def rows(self) -> list[Motion]:
@@ -279,7 +307,11 @@ class TransferResult:
 
         save_results_npy(joints, [_caption(m) for m in rows], target(RESULTS_NPY))
         target(RESULTS_TXT).write_text("".join(_caption(m).replace("\n", " ") + "\n" for m in rows))
-        for label, motion in zip(labels, rows):
+        files = list(zip(labels, rows))
+        if self.has_reconstruction:
+            files = [("leader", self.written_leader), (LEADER_RECONSTRUCTION, self.leader)]
+            files += list(zip(labels, rows))[1:]
+        for label, motion in files:
             save_motion(motion, target(f"{label}.npy"))
             keep = on_leader and label == "leader"
             save_motion(motion, target(f"{label}.bvh"), skeleton=skeleton, keep=keep)
@@ -304,7 +336,8 @@ class TransferResult:
         follower_names = [
             _describe(m, given) for m, given in zip(self.followers, self.follower_inputs)
         ]
-        panels = [split.leader] + split.outputs
+        leader = self.written_leader
+        panels = [(leader, np.asarray(leader.joints(), dtype=np.float32)), *split.outputs]
         titles = [f"leader: {leader_name}"] + [
             f"output {j + 1}: {name}" for j, name in enumerate(follower_names)
         ]

@@ -1,0 +1,70 @@
+"""Transfer settings a model ships with (``config.json``'s ``extra.transfer_defaults``).
+
+Which layers and steps mix best, how many DDIM steps to take, whether real motions should
+take the ``reuse_inversion`` path and whether outputs take a real leader's root path as given
+(``leader_root_path``) depend on the model, so a model may carry its own defaults::
+
+    "extra": {"transfer_defaults": {"layers": [1, 2, 3, 4, 5], "steps": [10, 11, ..., 90],
+                                    "num_steps": 100, "reuse_inversion": false}}
+
+`momo.transfer` uses them for every option the caller leaves out (None); anything the caller
+passes wins. A model without them (every official checkpoint) gets the library's defaults.
+``reuse_inversion`` from the model applies only when every motion is real (prompts have no
+inversion to reuse).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from momo.errors import TransferError
+
+if TYPE_CHECKING:
+    from momo.models.bundle import MotionDiffusionModel
+
+#: Key of the model's ``config.extra`` holding its transfer defaults.
+TRANSFER_DEFAULTS = "transfer_defaults"
+#: Options a model may set, and the JSON types each takes.
+_KINDS: dict[str, str] = {
+    "layers": "integers",
+    "steps": "integers",
+    "num_steps": "integer",
+    "reuse_inversion": "boolean",
+    "leader_root_path": "boolean",
+    "inversion_corrections": "integer",
+}
+
+
+def model_transfer_defaults(model: MotionDiffusionModel) -> dict[str, Any]:
+    """The transfer defaults stored with ``model`` (empty when it has none), checked.
+
+    Raises:
+        TransferError: an unknown option or a value of the wrong type (the model's
+            ``config.json`` is malformed).
+    """
+    extra = getattr(model.config, "extra", None) or {}
+    stored = extra.get(TRANSFER_DEFAULTS) or {}
+    if not isinstance(stored, dict):
+        raise TransferError(f"the model's {TRANSFER_DEFAULTS} must be a JSON object")
+    unknown = sorted(set(stored) - set(_KINDS))
+    if unknown:
+        raise TransferError(
+            f"the model's {TRANSFER_DEFAULTS} has unknown options {unknown}; "
+            f"known: {sorted(_KINDS)}"
+        )
+    return {key: _checked(key, value) for key, value in stored.items()}
+
+
+def _checked(key: str, value: Any) -> Any:
+    kind = _KINDS[key]
+    if kind == "boolean" and isinstance(value, bool):
+        return value
+    if kind == "integer" and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if (
+        kind == "integers"
+        and isinstance(value, list)
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    ):
+        return tuple(value)
+    raise TransferError(f"the model's {TRANSFER_DEFAULTS}.{key} must be {kind}, got {value!r}")
