@@ -235,33 +235,17 @@ class TransferLayout:
 
     def mixing_indices(self, batch_size: int, device: torch.device | str) -> MixingIndices:
         """Index tensors for a batch of ``batch_size >= B`` rows (extra rows run plain)."""
-        if batch_size < self.num_rows:
-            raise ValueError(
-                f"batch of {batch_size} rows is smaller than the layout ({self.num_rows})"
-            )
-        key = (batch_size, str(device))
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
-        outputs = self.output_rows
-        plain = [r for r in range(batch_size) if r not in set(outputs)]
-        position = {row: i for i, row in enumerate(plain)}
         followers = [self.follower_rows(j) for j in range(self.num_followers)]
-
-        def long(values: Sequence[int] | Sequence[Sequence[int]]) -> Tensor:
-            return torch.tensor(values, dtype=torch.long, device=device)
-
-        indices = MixingIndices(
-            batch_size=batch_size,
-            plain=long(plain),
-            leader_in_plain=position[self.leader_row],
-            followers_in_plain=long([[position[r] for r in rows] for rows in followers]),
-            follower_rows=long(followers),
-            outputs=long(outputs),
-            outputs_last=outputs == list(range(batch_size - len(outputs), batch_size)),
+        return _cached_mixing_indices(
+            self._cache,
+            self.num_rows,
+            self.output_rows,
+            batch_size,
+            device,
+            leaders=None,
+            followers=followers,
+            leader_row=self.leader_row,
         )
-        self._cache[key] = indices
-        return indices
 
 
 @dataclass(frozen=True)
@@ -345,32 +329,57 @@ class PairLayout:
 
     def mixing_indices(self, batch_size: int, device: torch.device | str) -> MixingIndices:
         """Index tensors for a batch of ``batch_size >= B`` rows (extra rows run plain)."""
-        if batch_size < self.num_rows:
-            raise ValueError(
-                f"batch of {batch_size} rows is smaller than the layout ({self.num_rows})"
-            )
-        key = (batch_size, str(device))
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
-        outputs = self.output_rows
-        plain = [r for r in range(batch_size) if r not in set(outputs)]
-        position = {row: i for i, row in enumerate(plain)}
         followers = [self.follower_rows(b) for _, b in self.pairs]
-        leaders = [position[self.leader_row(a)] for a, _ in self.pairs]
-
-        def long(values: Sequence[int] | Sequence[Sequence[int]]) -> Tensor:
-            return torch.tensor(values, dtype=torch.long, device=device)
-
-        indices = MixingIndices(
-            batch_size=batch_size,
-            plain=long(plain),
-            leader_in_plain=leaders[0],
-            followers_in_plain=long([[position[r] for r in rows] for rows in followers]),
-            follower_rows=long(followers),
-            outputs=long(outputs),
-            outputs_last=outputs == list(range(batch_size - len(outputs), batch_size)),
-            leaders_in_plain=long(leaders),
+        leaders = [self.leader_row(a) for a, _ in self.pairs]
+        return _cached_mixing_indices(
+            self._cache,
+            self.num_rows,
+            self.output_rows,
+            batch_size,
+            device,
+            leaders=leaders,
+            followers=followers,
+            leader_row=leaders[0],
         )
-        self._cache[key] = indices
-        return indices
+
+
+def _cached_mixing_indices(
+    cache: dict[tuple[int, str], MixingIndices],
+    num_rows: int,
+    outputs: list[int],
+    batch_size: int,
+    device: torch.device | str,
+    *,
+    leaders: list[int] | None,
+    followers: list[list[int]],
+    leader_row: int,
+) -> MixingIndices:
+    """Index tensors of a layout with ``num_rows`` rows, built once per batch size and device.
+
+    ``followers[j]`` are the follower rows output j reads, ``leaders[j]`` its leader row (None
+    when every output's leader is ``leader_row``).
+    """
+    if batch_size < num_rows:
+        raise ValueError(f"batch of {batch_size} rows is smaller than the layout ({num_rows})")
+    key = (batch_size, str(device))
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    plain = [r for r in range(batch_size) if r not in set(outputs)]
+    position = {row: i for i, row in enumerate(plain)}
+
+    def long(values: Sequence[int] | Sequence[Sequence[int]]) -> Tensor:
+        return torch.tensor(values, dtype=torch.long, device=device)
+
+    indices = MixingIndices(
+        batch_size=batch_size,
+        plain=long(plain),
+        leader_in_plain=position[leader_row],
+        followers_in_plain=long([[position[r] for r in rows] for rows in followers]),
+        follower_rows=long(followers),
+        outputs=long(outputs),
+        outputs_last=outputs == list(range(batch_size - len(outputs), batch_size)),
+        leaders_in_plain=None if leaders is None else long([position[r] for r in leaders]),
+    )
+    cache[key] = indices
+    return indices
