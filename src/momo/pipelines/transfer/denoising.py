@@ -83,10 +83,17 @@ class TransferBatch:
 
 
 def prepare_batch(
-    model: MotionDiffusionModel, config: TransferConfig, progress: bool
+    model: MotionDiffusionModel,
+    config: TransferConfig,
+    progress: bool,
+    texts: Sequence[str | None] | None = None,
 ) -> TransferBatch:
-    """Scheduler, prompts (each distinct one encoded once), text-drop flags and frame mask."""
-    texts = config.row_texts()
+    """Scheduler, prompts (each distinct one encoded once), text-drop flags and frame mask.
+
+    ``texts`` is every row's prompt (default: ``config.row_texts()``); the row lengths are
+    ``config.row_lengths``.
+    """
+    texts = config.row_texts() if texts is None else texts
     lengths, frames = config.row_lengths, config.batch_frames
     return TransferBatch(
         model=model,

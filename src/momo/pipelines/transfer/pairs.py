@@ -25,22 +25,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from momo.diffusion.ddim import DDIMScheduler
 from momo.diffusion.guidance import make_x0_predictor
 from momo.diffusion.sampling import sample
 from momo.errors import TransferError
 from momo.models.attention import use_processors
 from momo.motion.batch import frame_mask as make_frame_mask
-from momo.motion.batch import text_drop
 from momo.motion.motion import Motion
 from momo.pipelines.transfer.config import TransferConfig, resolve_config
 from momo.pipelines.transfer.cross_attention import ConstantMemoryCrossAttention
 from momo.pipelines.transfer.denoising import (
     InversionStore,
     TransferBatch,
-    encode_rows,
     invert_motions,
     inverted_latents,
+    prepare_batch,
     scheduled,
 )
 from momo.pipelines.transfer.layout import PairLayout
@@ -194,20 +192,7 @@ def _pair_batch(
         [f"output_{p}" for p in range(len(layout.pairs))],
     )
     config = dataclasses.replace(configs[0], rows=tuple(labels), row_lengths=tuple(lengths))
-    frames = max(lengths)
-    return TransferBatch(
-        model=model,
-        config=config,
-        scheduler=DDIMScheduler(
-            model.schedule, config.sampled_timesteps, reference_rounding=config.reference_rounding
-        ),
-        text=encode_rows(model, texts),
-        drop=text_drop(texts, model.device),
-        frame_mask=make_frame_mask(lengths, frames, model.device)
-        if min(lengths) < frames
-        else None,
-        progress=progress,
-    )
+    return prepare_batch(model, config, progress, texts=texts)
 
 
 def _denoise(
