@@ -63,21 +63,16 @@ def local_text_encoder(
         raise MomoError(f"{', '.join(unused)} is not part of the {name!r} text encoder")
     if name == "minilm":
         return text_encoder_from_name(name)
+    classes = {"distilbert": DistilBERTEncoder, "clip": CLIPTextEncoder}
     parts: dict[str, TextEncoder] = {}
-    if "distilbert" in PARTS[name]:
-        path = _folder(distilbert, "distilbert") if distilbert else None
-        parts["distilbert"] = (
-            DistilBERTEncoder(path, local_files_only=True)
-            if path
-            else DistilBERTEncoder(local_files_only=True)
-        )
-    if "clip" in PARTS[name]:
-        path = _folder(clip, "clip") if clip else None
-        parts["clip"] = (
-            CLIPTextEncoder(path, local_files_only=True)
-            if path
-            else CLIPTextEncoder(local_files_only=True)
-        )
+    for part, encoder_class in classes.items():
+        if part in PARTS[name]:
+            path = _folder(given[part], part) if given[part] else None
+            parts[part] = (
+                encoder_class(path, local_files_only=True)
+                if path
+                else encoder_class(local_files_only=True)
+            )
     if len(parts) == 2:
         return CombinedTextEncoder(parts["distilbert"], parts["clip"])
     return next(iter(parts.values()))
