@@ -178,3 +178,30 @@ def save_minilm_checkpoint(path: Path, num_timesteps: int, max_positions: int) -
     model_config = ModelConfig(config, DiffusionConfig(num_timesteps, "cosine"), "minilm")
     save_pretrained({"denoiser": denoiser, "config": model_config, "normalizer": normalizer}, path)
     return path
+
+
+def tiny_384_run_config(**training: Any) -> dict[str, Any]:
+    """A `momo train` config (as JSON data) of a 2-layer, 16-wide model that reads the bundled
+    MiniLM encoder's 384-d text (so `momo.load_model` loads it), 10 cosine timesteps.
+
+    Training logs every step and warms up for one, with no samples or evaluations; ``training``
+    sets the other options (steps, batch size, frames, ...) or overrides these.
+    """
+    denoiser = {
+        "num_layers": 2, "latent_dim": 16, "ff_size": 32, "num_heads": 2,
+        "text_token_dim": 384, "text_pooled_dim": 384,
+    }  # fmt: skip
+    return {
+        "model": {
+            "denoiser": denoiser,
+            "diffusion": {"num_timesteps": 10, "noise_schedule": "cosine"},
+            "text_encoder": "minilm",
+        },
+        "training": {
+            "log_every": 1,
+            "sample_every": 0,
+            "eval_every": 0,
+            "warmup_steps": 1,
+            **training,
+        },  # fmt: skip
+    }

@@ -7,36 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from kit import tiny_384_run_config
 from momo.cli.main import main
 from momo.data.synthetic import synthetic_cache
 
 #: A tiny model that reads the bundled encoder's 384-d text (so `momo.load_model` loads it).
-TINY_384 = {
-    "model": {
-        "denoiser": {
-            "num_layers": 2,
-            "latent_dim": 16,
-            "ff_size": 32,
-            "num_heads": 2,
-            "text_token_dim": 384,
-            "text_pooled_dim": 384,
-        },
-        "diffusion": {"num_timesteps": 10, "noise_schedule": "cosine"},
-        "text_encoder": "minilm",
-    },
-    "training": {
-        "steps": 2,
-        "batch_size": 2,
-        "min_frames": 40,
-        "max_frames": 48,
-        "log_every": 1,
-        "checkpoint_every": 2,
-        "sample_every": 0,
-        "eval_every": 0,
-        "warmup_steps": 1,
-        "num_threads": 1,
-    },
-}
+TINY_384 = tiny_384_run_config(
+    steps=2, batch_size=2, min_frames=40, max_frames=48, checkpoint_every=2, num_threads=1
+)
 
 
 def cache_384(path: Path, seed: int) -> Path:

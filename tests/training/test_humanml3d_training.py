@@ -9,38 +9,17 @@ from pathlib import Path
 import numpy as np
 
 from evaluation.hml_kit import write_tiny_humanml3d
+from kit import tiny_384_run_config
 from momo.cli.main import main
 from momo.data.cache import DataCache
 from momo.training.config import RunConfig
 
 REPO = Path(__file__).resolve().parents[2]
 
-TINY_HML = {
-    "model": {
-        "denoiser": {
-            "num_layers": 2,
-            "latent_dim": 16,
-            "ff_size": 32,
-            "num_heads": 2,
-            "text_token_dim": 384,
-            "text_pooled_dim": 384,
-        },
-        "diffusion": {"num_timesteps": 10, "noise_schedule": "cosine"},
-        "text_encoder": "minilm",
-    },
-    "training": {
-        "steps": 3,
-        "batch_size": 4,
-        "min_frames": 40,
-        "max_frames": 196,
-        "crop": "whole",
-        "log_every": 1,
-        "checkpoint_every": 3,
-        "sample_every": 0,
-        "eval_every": 3,
-        "warmup_steps": 1,
-    },
-}
+TINY_HML = tiny_384_run_config(
+    steps=3, batch_size=4, min_frames=40, max_frames=196, crop="whole",
+    checkpoint_every=3, eval_every=3,
+)  # fmt: skip
 
 
 def test_humanml3d_folder_to_model_to_transfer(tmp_path: Path, capsys) -> None:  # noqa: ANN001

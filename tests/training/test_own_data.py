@@ -12,34 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
+from kit import tiny_384_run_config
 from momo.cli.main import main
 from momo.data.cache import DataCache
 
-TINY_OWN = {
-    "model": {
-        "denoiser": {
-            "num_layers": 2,
-            "latent_dim": 16,
-            "ff_size": 32,
-            "num_heads": 2,
-            "text_token_dim": 384,
-            "text_pooled_dim": 384,
-        },
-        "diffusion": {"num_timesteps": 10, "noise_schedule": "cosine"},
-        "text_encoder": "minilm",
-    },
-    "training": {
-        "steps": 3,
-        "batch_size": 4,
-        "min_frames": 40,
-        "max_frames": 60,
-        "log_every": 1,
-        "checkpoint_every": 3,
-        "sample_every": 0,
-        "eval_every": 0,
-        "warmup_steps": 1,
-    },
-}
+TINY_OWN = tiny_384_run_config(
+    steps=3, batch_size=4, min_frames=40, max_frames=60, checkpoint_every=3
+)
 
 
 def cut_bvh(text: str, keep_seconds: float) -> str:
