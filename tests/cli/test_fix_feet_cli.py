@@ -7,17 +7,10 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 import momo
 
-
-@pytest.fixture(autouse=True)
-def _single_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("single_thread")
 
 
 def _generate(run_cli, checkpoint, out, *extra):  # noqa: ANN001, ANN202

@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pytest
-import torch
 from cli_kit import check_one_line_error, walking_joints
 
 
@@ -15,12 +14,7 @@ def check_error(stderr: str, *fragments: str) -> None:
     check_one_line_error(stderr, "transfer", *fragments)
 
 
-@pytest.fixture(autouse=True)
-def _single_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("single_thread")
 
 
 def test_real_leader_text_follower(run_cli, checkpoint, walk, tmp_path):
