@@ -22,6 +22,7 @@ Prints a Markdown table. Run (a few minutes to an hour on a small CPU)::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import tempfile
 import time
 from collections import defaultdict
@@ -117,20 +118,8 @@ def pick_style(cache, model, classifier, args) -> tuple[str, dict[str, float]]: 
 
 def subset(cache, rows: list[int]):  # noqa: ANN001, ANN201
     """The cache restricted to some clip rows (features and text shared, not copied)."""
-    from momo.data.cache import DataCache
-
-    return DataCache(
-        features=cache.features,
-        offsets=cache.offsets[rows],
-        clips=[cache.clips[r] for r in rows],
-        mean=cache.mean,
-        std=cache.std,
-        captions=cache.captions,
-        text_pooled=cache.text_pooled,
-        text_tokens=cache.text_tokens,
-        text_token_offsets=cache.text_token_offsets,
-        text_encoder=cache.text_encoder,
-        info=cache.info,
+    return dataclasses.replace(
+        cache, offsets=cache.offsets[rows], clips=[cache.clips[r] for r in rows]
     )
 
 
