@@ -25,6 +25,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from quality.transfer import transfer_options  # noqa: E402
+
 LOCOMOTION = ("walk", "run", "walk-turn-left", "walk-turn-right", "dash")
 ARM_ACTIONS = (
     "wave-left-hand",
@@ -68,29 +70,6 @@ def choose_pairs(cache: Any, known: list[str], pairs: int, crop: int, seed: int)
     ):
         chosen.append((motion(int(lead)), motion(int(follow))))
     return chosen
-
-
-def variant_options(name: str, model: Any) -> dict[str, Any]:
-    options: dict[str, Any] = {}
-    for part in name.split("+"):
-        if part in ("exact", ""):
-            continue
-        if part == "reuse_inversion":
-            options["reuse_inversion"] = True
-            continue
-        key, _, value = part.partition("=")
-        if key in ("steps", "layers") and ":" in value:
-            from momo.pipelines.transfer.schedule import parse_span
-
-            size = (
-                model.num_timesteps
-                if key == "steps"
-                else len(model.denoiser.self_attention_modules())
-            )
-            options[key] = parse_span(value, size, key)
-        else:
-            options[key] = json.loads(value)
-    return options
 
 
 def run_variant(
@@ -194,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for variant in args.variants.split(","):
-        options = variant_options(variant, model)
+        options = transfer_options(variant, model)
         result = run_variant(model, plan, classifier, options, args.seed)
         if args.text_seeds:
             result["text"] = text_case(model, classifier, options, args.text_seeds)

@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from quality.transfer import transfer_options
+
 
 def travel(joints: np.ndarray) -> float:
     """Length (metres) of the root's XZ path."""
@@ -127,21 +129,6 @@ def arm_follower(cache: Any, limit: int) -> Any:
     raise SystemExit("the cache has no held-out wave-right-hand clip")
 
 
-def variant_options(name: str) -> dict[str, Any]:
-    """``exact``, ``reuse_inversion`` or ``key=value`` pairs joined by '+' (momo.transfer
-    keyword arguments, values parsed as JSON)."""
-    options: dict[str, Any] = {}
-    for part in name.split("+"):
-        if part == "exact":
-            continue
-        if part == "reuse_inversion":
-            options["reuse_inversion"] = True
-            continue
-        key, _, value = part.partition("=")
-        options[key] = json.loads(value)
-    return options
-
-
 def table(title: str, rows: list[dict[str, Any]], keys: list[str]) -> str:
     lines = [f"**{title}**", "", "| motion | " + " | ".join(keys) + " |"]
     lines.append("|---|" + "---:|" * len(keys))
@@ -184,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         keys = ["root_distance", "travel_given", "travel_back", "root_relative_error"]
         print(table("Invert, then denoise (guidance 1)", rows, keys + ["foot_contact"]), "\n")
     for variant in args.variants.split(","):
-        options = variant_options(variant)
+        options = transfer_options(variant, model)
         rows = [{"name": m.name, **transfer_row(model, m, follower, options)} for m in leaders]
         report[f"transfer:{variant}"] = rows
         keys = ["root_distance", "travel_given", "travel_output", "leader_foot_contact"]

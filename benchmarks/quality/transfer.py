@@ -8,6 +8,7 @@ style accuracies for MoMo and the chosen baselines.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Sequence
@@ -74,4 +75,30 @@ def parse_variant(name: str) -> dict[str, Any]:
                 f"unknown transfer variant {part!r}: use exact, reuse_inversion, steps<N> or a "
                 "'+' combination"
             )
+    return options
+
+
+def transfer_options(name: str, model: Any) -> dict[str, Any]:
+    """``momo.transfer`` options of a variant name: ``exact``, ``reuse_inversion`` or
+    ``key=value`` options (values as JSON; ``steps=A:B`` and ``layers=A:B`` are spans of the
+    model's timesteps and self-attention layers), joined by '+'."""
+    options: dict[str, Any] = {}
+    for part in name.split("+"):
+        if part in ("exact", ""):
+            continue
+        if part == "reuse_inversion":
+            options["reuse_inversion"] = True
+            continue
+        key, _, value = part.partition("=")
+        if key in ("steps", "layers") and ":" in value:
+            from momo.pipelines.transfer.schedule import parse_span
+
+            size = (
+                model.num_timesteps
+                if key == "steps"
+                else len(model.denoiser.self_attention_modules())
+            )
+            options[key] = parse_span(value, size, key)
+        else:
+            options[key] = json.loads(value)
     return options
