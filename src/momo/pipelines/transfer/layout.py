@@ -237,14 +237,7 @@ class TransferLayout:
         """Index tensors for a batch of ``batch_size >= B`` rows (extra rows run plain)."""
         followers = [self.follower_rows(j) for j in range(self.num_followers)]
         return _cached_mixing_indices(
-            self._cache,
-            self.num_rows,
-            self.output_rows,
-            batch_size,
-            device,
-            leaders=None,
-            followers=followers,
-            leader_row=self.leader_row,
+            self, batch_size, device, followers, leaders=None, leader_row=self.leader_row
         )
 
 
@@ -332,39 +325,34 @@ class PairLayout:
         followers = [self.follower_rows(b) for _, b in self.pairs]
         leaders = [self.leader_row(a) for a, _ in self.pairs]
         return _cached_mixing_indices(
-            self._cache,
-            self.num_rows,
-            self.output_rows,
-            batch_size,
-            device,
-            leaders=leaders,
-            followers=followers,
-            leader_row=leaders[0],
+            self, batch_size, device, followers, leaders=leaders, leader_row=leaders[0]
         )
 
 
 def _cached_mixing_indices(
-    cache: dict[tuple[int, str], MixingIndices],
-    num_rows: int,
-    outputs: list[int],
+    layout: TransferLayout | PairLayout,
     batch_size: int,
     device: torch.device | str,
+    followers: list[list[int]],
     *,
     leaders: list[int] | None,
-    followers: list[list[int]],
     leader_row: int,
 ) -> MixingIndices:
-    """Index tensors of a layout with ``num_rows`` rows, built once per batch size and device.
+    """The layout's index tensors for a batch of ``batch_size`` rows, built once per batch size
+    and device.
 
     ``followers[j]`` are the follower rows output j reads, ``leaders[j]`` its leader row (None
     when every output's leader is ``leader_row``).
     """
-    if batch_size < num_rows:
-        raise ValueError(f"batch of {batch_size} rows is smaller than the layout ({num_rows})")
+    if batch_size < layout.num_rows:
+        raise ValueError(
+            f"batch of {batch_size} rows is smaller than the layout ({layout.num_rows})"
+        )
     key = (batch_size, str(device))
-    cached = cache.get(key)
+    cached = layout._cache.get(key)
     if cached is not None:
         return cached
+    outputs = layout.output_rows
     plain = [r for r in range(batch_size) if r not in set(outputs)]
     position = {row: i for i, row in enumerate(plain)}
 
@@ -381,5 +369,5 @@ def _cached_mixing_indices(
         outputs_last=outputs == list(range(batch_size - len(outputs), batch_size)),
         leaders_in_plain=None if leaders is None else long([position[r] for r in leaders]),
     )
-    cache[key] = indices
+    layout._cache[key] = indices
     return indices
