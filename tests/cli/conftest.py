@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from cli_kit import check_one_line_error, walking_joints
 
 from kit import save_minilm_checkpoint
@@ -20,17 +19,6 @@ def joints_npy(tmp_path: Path) -> Path:
     path = tmp_path / "walk_joints.npy"
     np.save(path, walking_joints())
     return path
-
-
-@pytest.fixture
-def single_thread() -> Iterator[None]:
-    """Run the test on one torch thread (the end-to-end runs stay light on shared machines)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 RunCli = Callable[..., tuple[int, str, str]]
