@@ -4,6 +4,8 @@
 - `tiny_denoiser`: a seeded 32-wide MoMo-style denoiser; `tiny_model`: a whole seeded model
   around it; `tiny_bundle`: the 2-layer preset the model-level tests use.
 - `synthetic_motion`: smooth random features (enough for the transfer machinery).
+- `tiny_384_run_config`: a `momo train` config of a tiny model on the bundled 384-d encoder;
+  `train_with_cli`: run `momo train` on it.
 
 Tests import it as ``from kit import ...`` (the tests folder is on the import path).
 """
@@ -205,3 +207,18 @@ def tiny_384_run_config(**training: Any) -> dict[str, Any]:
             **training,
         },  # fmt: skip
     }
+
+
+def train_with_cli(run_config: dict[str, Any], cache: Path, folder: Path, name: str) -> Path:
+    """Write ``run_config`` to ``folder/tiny.json`` and `momo train` it on ``cache`` (one thread,
+    no progress bar) into ``folder/runs/<name>``, which is returned; the run must succeed."""
+    import json
+
+    from momo.cli.main import main
+
+    config = folder / "tiny.json"
+    config.write_text(json.dumps(run_config))
+    run = folder / "runs" / name
+    train = ["train", "--config", str(config), "--out", str(run), "--cache", str(cache)]
+    assert main([*train, "--no-progress", "--threads", "1"]) == 0
+    return run

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from evaluation.hml_kit import write_tiny_humanml3d
-from kit import tiny_384_run_config
+from kit import tiny_384_run_config, train_with_cli
 from momo.cli.main import main
 from momo.data.cache import DataCache
 from momo.training.config import RunConfig
@@ -35,16 +35,13 @@ def test_humanml3d_folder_to_model_to_transfer(tmp_path: Path, capsys) -> None: 
     data = DataCache.load(cache)
     np.testing.assert_array_equal(data.mean, mean)
 
-    config = tmp_path / "tiny.json"
-    config.write_text(json.dumps(TINY_HML))
-    run = tmp_path / "runs" / "hml"
-    train = ["train", "--config", str(config), "--out", str(run), "--cache", str(cache)]
-    assert main([*train, "--no-progress", "--threads", "1"]) == 0
+    run = train_with_cli(TINY_HML, cache, tmp_path, "hml")
     assert "Reached step 3/3" in capsys.readouterr().out
     log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
     assert any("val_loss" in record for record in log)
     model = run / "model"
     np.testing.assert_array_equal(np.load(model / "Mean.npy"), mean)
+    config = tmp_path / "tiny.json"
     other = ["train", "--config", str(config), "--out", str(tmp_path / "runs" / "other")]
     assert main([*other, "--cache", str(cache), "--distilbert", str(tmp_path)]) == 2
     assert "not part of the 'minilm' text encoder" in capsys.readouterr().err

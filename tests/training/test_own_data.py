@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kit import tiny_384_run_config
+from kit import tiny_384_run_config, train_with_cli
 from momo.cli.main import main
 from momo.data.cache import DataCache
 
@@ -87,11 +87,7 @@ def test_folder_to_model_to_transfer(shared_data: Path, tmp_path: Path, capsys) 
     }
     assert "someone steps to the left" in mirrored_captions
 
-    config = tmp_path / "tiny.json"
-    config.write_text(json.dumps(TINY_OWN))
-    run = tmp_path / "runs" / "own"
-    train = ["train", "--config", str(config), "--out", str(run), "--cache", str(cache)]
-    assert main([*train, "--no-progress", "--threads", "1"]) == 0
+    run = train_with_cli(TINY_OWN, cache, tmp_path, "own")
     assert "Reached step 3/3" in capsys.readouterr().out
     model = run / "model"
     assert (model / "model.safetensors").is_file()
