@@ -210,22 +210,19 @@ def resolve_config(
     limit = model.max_frames
     leader, followers = inputs[0], list(inputs[1:])
     leader_in, followers_in, text_frames = _resolve_inputs(leader, followers, num_frames, limit)
-    all_real = all(item.is_real for item in [leader_in, *followers_in])
-    given = {"layers": layers, "steps": steps, "num_steps": num_steps}
-    given["reuse_inversion"] = reuse_inversion
-    given["leader_root_path"] = leader_root_path
-    given["inversion_corrections"] = inversion_corrections
-    applied = _model_defaults(model, given, all_real)
-    layers, steps = applied.get("layers", layers), applied.get("steps", steps)
-    num_steps = applied.get("num_steps", num_steps)
-    reuse_inversion = bool(applied.get("reuse_inversion", reuse_inversion))
-    leader_root_path = bool(applied.get("leader_root_path", leader_root_path))
-    corrections = _corrections(applied.get("inversion_corrections", inversion_corrections))
-    if corrections and reuse_inversion:
-        raise TransferError(
-            "inversion_corrections re-evaluate the model while inverting, which reuse_inversion "
-            "records attention from; use one or the other"
-        )
+    options = _resolve_options(
+        model,
+        [leader_in, *followers_in],
+        layers=layers,
+        steps=steps,
+        num_steps=num_steps,
+        reuse_inversion=reuse_inversion,
+        leader_root_path=leader_root_path,
+        inversion_corrections=inversion_corrections,
+        output_text=output_text,
+    )
+    applied, reuse_inversion = options.applied, options.reuse_inversion
+    layers, steps, num_steps = options.layers, options.steps, options.num_steps
     copies = _copies(follower_copies)
     for item, what in zip(inputs, roles(len(followers_in))):
         if isinstance(item, Motion):
@@ -236,15 +233,6 @@ def resolve_config(
     layout = TransferLayout(len(followers_in), copies)
     guidance = _guidance(guidance_scale, leader_in, followers_in)
     timesteps = _sampled_timesteps(model, num_steps, schedule)
-    if output_text not in OUTPUT_TEXTS:
-        raise TransferError(
-            f"output_text must be one of {', '.join(OUTPUT_TEXTS)}, got {output_text!r}"
-        )
-    if reuse_inversion and not all(item.is_real for item in [leader_in, *followers_in]):
-        raise TransferError(
-            "reuse_inversion needs a real leader and real followers (prompts have no inversion "
-            "to reuse); give motion files or leave it off"
-        )
     lengths = layout.arrange(
         leader_in.num_frames, [f.num_frames for f in followers_in], lambda j: leader_in.num_frames
     )
@@ -284,7 +272,71 @@ def resolve_config(
         text_encoder=getattr(model.text_encoder, "name", type(model.text_encoder).__name__),
         momo_version=__version__,
         model_defaults={key: _lists(value) for key, value in applied.items()},
-        leader_root_path=leader_root_path,
+        leader_root_path=options.leader_root_path,
+        inversion_corrections=options.inversion_corrections,
+    )
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The options a model's stored defaults may set, resolved and checked."""
+
+    applied: dict[str, Any]
+    layers: Any
+    steps: Any
+    num_steps: Any
+    reuse_inversion: bool
+    leader_root_path: bool
+    inversion_corrections: int
+
+
+def _resolve_options(
+    model: MotionDiffusionModel,
+    inputs: Sequence[Any],
+    *,
+    layers: Any,
+    steps: Any,
+    num_steps: Any,
+    reuse_inversion: bool | None,
+    leader_root_path: bool | None,
+    inversion_corrections: Any,
+    output_text: Any,
+) -> _Options:
+    """Options left as None take the model's stored defaults; then the combinations are checked
+    (``inputs``: the resolved leader and followers)."""
+    all_real = all(item.is_real for item in inputs)
+    given = {
+        "layers": layers,
+        "steps": steps,
+        "num_steps": num_steps,
+        "reuse_inversion": reuse_inversion,
+        "leader_root_path": leader_root_path,
+        "inversion_corrections": inversion_corrections,
+    }
+    applied = _model_defaults(model, given, all_real)
+    reuse = bool(applied.get("reuse_inversion", reuse_inversion))
+    corrections = _corrections(applied.get("inversion_corrections", inversion_corrections))
+    if corrections and reuse:
+        raise TransferError(
+            "inversion_corrections re-evaluate the model while inverting, which reuse_inversion "
+            "records attention from; use one or the other"
+        )
+    if output_text not in OUTPUT_TEXTS:
+        raise TransferError(
+            f"output_text must be one of {', '.join(OUTPUT_TEXTS)}, got {output_text!r}"
+        )
+    if reuse and not all_real:
+        raise TransferError(
+            "reuse_inversion needs a real leader and real followers (prompts have no inversion "
+            "to reuse); give motion files or leave it off"
+        )
+    return _Options(
+        applied=applied,
+        layers=applied.get("layers", layers),
+        steps=applied.get("steps", steps),
+        num_steps=applied.get("num_steps", num_steps),
+        reuse_inversion=reuse,
+        leader_root_path=bool(applied.get("leader_root_path", leader_root_path)),
         inversion_corrections=corrections,
     )
 
