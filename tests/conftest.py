@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give the tests a terminal's Ctrl-C even when the suite was started in the background.
+
+    A shell starts background jobs with SIGINT ignored, Python then installs no Ctrl-C handler,
+    and child processes inherit the ignored signal; the interrupt tests need the usual
+    disposition (Python's handler here, the default one in children).
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
