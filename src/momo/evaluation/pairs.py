@@ -43,14 +43,19 @@ def load_pairs(pairs: str | os.PathLike[str] | Sequence[Sequence[str]]) -> list[
             )
         pairs = path
     if isinstance(pairs, (str, os.PathLike)):
-        path = Path(pairs)
-        if not path.is_file():
-            raise EvaluationError(f"pair list {path} not found; pass 'mtb' or a JSON file")
-        try:
-            pairs = json.loads(path.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise EvaluationError(f"pair list {path} is not JSON ({exc})") from None
+        pairs = read_json_file(Path(pairs), "pair list", "; pass 'mtb' or a JSON file")
     return _check_pairs(pairs)
+
+
+def read_json_file(path: Path, what: str, missing_hint: str = "") -> Any:
+    """The JSON document in ``path``; `EvaluationError` naming ``what`` when the file is
+    missing (with ``missing_hint`` appended) or is not JSON."""
+    if not path.is_file():
+        raise EvaluationError(f"{what} {path} not found{missing_hint}")
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise EvaluationError(f"{what} {path} is not JSON ({exc})") from None
 
 
 def _check_pairs(pairs: Any) -> list[tuple[str, str]]:

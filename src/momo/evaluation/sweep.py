@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from momo.errors import EvaluationError
+from momo.evaluation.pairs import read_json_file
 from momo.evaluation.report import plot_summary, summary_markdown
 from momo.utils.files import atomic_output
 
@@ -43,12 +44,7 @@ def load_sweep(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
             unknown option, holds a value of the wrong type, or has too many combinations.
     """
     file = Path(path)
-    if not file.is_file():
-        raise EvaluationError(f"sweep file {file} not found")
-    try:
-        grid = json.loads(file.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise EvaluationError(f"sweep file {file} is not JSON ({exc})") from None
+    grid = read_json_file(file, "sweep file")
     if not isinstance(grid, dict) or not grid:
         raise EvaluationError(f"sweep file {file} must be a JSON object of option: [values]")
     for option, values in grid.items():
