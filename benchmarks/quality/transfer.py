@@ -90,12 +90,12 @@ def transfer_options(name: str, model: Any) -> dict[str, Any]:
             options["reuse_inversion"] = True
             continue
         key, _, value = part.partition("=")
-        if key in ("steps", "layers") and ":" in value:
+        if key in ("steps", "layers", "leader_body_steps") and ":" in value:
             from momo.pipelines.transfer.schedule import parse_span
 
             size = (
                 model.num_timesteps
-                if key == "steps"
+                if key != "layers"
                 else len(model.denoiser.self_attention_modules())
             )
             options[key] = parse_span(value, size, key)

@@ -113,3 +113,23 @@ def test_long_motion_needs_crop(run_cli, checkpoint, tmp_path):
     assert status == 0, stderr
     assert np.load(tmp_path / "out" / "output_0.npy").shape == (196, 263)
     assert json.loads((tmp_path / "out" / "config.json").read_text())["cli"]["crop"] is True
+
+
+def test_leader_body_and_output_text(run_cli, checkpoint, walk, tmp_path):
+    out = tmp_path / "out"
+    status, _, stderr = run_cli(
+        "transfer", "--leader", walk, "--follower", "a person waves", "--out", out,
+        "--model", checkpoint, "--seed", "3", "--leader-body", "lower",
+        "--leader-body-steps", "5:9", "--output-text", "none", "--no-video",
+    )  # fmt: skip
+    assert status == 0, stderr
+    config = json.loads((out / "config.json").read_text())
+    assert config["leader_body"] == "lower" and config["leader_body_steps"] == [5, 6, 7, 8, 9]
+    assert config["output_text"] == "none"
+    status, _, stderr = run_cli(
+        "transfer", "--leader", walk, "--follower", "a person waves", "--out", tmp_path / "o2",
+        "--model", checkpoint, "--leader-body", "lower", "--leader-body-steps", "none",
+        "--no-video",
+    )  # fmt: skip
+    assert status == 2
+    check_error(stderr, "leader_body_steps must be timesteps")

@@ -102,6 +102,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "as the model reconstructs it; default: the model's setting, else off)",
     )  # fmt: skip
     parser.add_argument(
+        "--leader-body", choices=("none", "root", "lower"), default=None,
+        help="a body part the outputs keep from the leader while denoising: 'lower' (root, "
+        "legs, foot contacts: the leader's steps and path, the follower's motifs on top; for "
+        "leader and follower of different actions), 'root' or 'none' (default: the model's "
+        "setting, else none)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--leader-body-steps", metavar="A:B",
+        help="diffusion timesteps at which --leader-body is kept, inclusive (default: all)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--output-text", choices=("follower", "leader", "none"), default="follower",
+        help="the outputs' prompt: the follower's text (default, as the paper), the leader's, "
+        "or none",
+    )  # fmt: skip
+    parser.add_argument(
         "--crop", action="store_true",
         help="keep the first frames of motion files longer than the model supports (196 for the "
         "official models) instead of stopping with an error",
@@ -184,6 +200,9 @@ def run(args: argparse.Namespace) -> int:
     num_layers = len(model.denoiser.self_attention_modules())
     layers = None if args.layers is None else parse_span(args.layers, num_layers, "layers")
     steps = None if args.steps is None else parse_span(args.steps, model.num_timesteps, "steps")
+    body_steps = args.leader_body_steps
+    if body_steps is not None:
+        body_steps = parse_span(body_steps, model.num_timesteps, "leader-body-steps")
 
     result = momo.transfer(
         model,
@@ -199,6 +218,9 @@ def run(args: argparse.Namespace) -> int:
         reuse_inversion=args.reuse_inversion,
         leader_root_path=args.leader_root_path,
         inversion_corrections=args.inversion_corrections,
+        leader_body=args.leader_body,
+        leader_body_steps=body_steps,
+        output_text=args.output_text,
     )
     result.config["cli"] = {
         "leader": args.leader,

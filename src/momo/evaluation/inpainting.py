@@ -17,29 +17,15 @@ import numpy as np
 import torch
 
 from momo.errors import EvaluationError
+from momo.motion.body_parts import LOWER_BODY_JOINTS, lower_body_mask
+
+__all__ = ["INPAINTING_GUIDANCE", "LOWER_BODY_JOINTS", "inpaint", "lower_body_mask"]
 
 if TYPE_CHECKING:
     from momo.models.bundle import MotionDiffusionModel
 
-#: Joints of MDM's lower-body mask (SMPL order).
-LOWER_BODY_JOINTS = (0, 1, 2, 4, 5, 7, 8, 10, 11)
 #: Guidance of the generated part (MDM's default for text-to-motion).
 INPAINTING_GUIDANCE = 2.5
-
-
-def lower_body_mask() -> np.ndarray:
-    """Bool ``[263]``: True on the channels the inpainting keeps from the leader."""
-    joint = np.zeros(22, dtype=bool)
-    joint[list(LOWER_BODY_JOINTS)] = True
-    return np.concatenate(
-        [
-            np.ones(4, dtype=bool),  # root angular velocity, linear velocity, height
-            np.repeat(joint[1:], 3),  # ric positions of joints 1..21
-            np.repeat(joint[1:], 6),  # 6-D rotations of joints 1..21
-            np.repeat(joint, 3),  # velocities of joints 0..21
-            np.ones(4, dtype=bool),  # foot contacts
-        ]
-    )
 
 
 def inpaint(

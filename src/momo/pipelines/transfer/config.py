@@ -23,6 +23,7 @@ from momo.motion.motion import Motion
 from momo.pipelines.scheduling import sampled_timesteps
 from momo.pipelines.seeds import resolve_seed
 from momo.pipelines.transfer.layout import TransferLayout
+from momo.pipelines.transfer.leader_body import resolve_leader_body
 from momo.pipelines.transfer.schedule import TransferSchedule
 
 if TYPE_CHECKING:
@@ -92,6 +93,9 @@ class TransferConfig:
             (`momo.diffusion.inversion.ddim_invert`; 0: the reference's plain inversion).
         leader_root_path: outputs take the leader's root angular and XZ velocity (features
             0-2), a real leader's as given.
+        leader_body: the body part outputs keep from the leader while denoising ("none",
+            "root", "lower"; `momo.pipelines.transfer.leader_body`).
+        leader_body_steps: the model timesteps at which it is kept (empty with "none").
         model_defaults: the options taken from the model's stored transfer defaults (those the
             caller left out; `momo.pipelines.transfer.model_defaults`).
         device, dtype, model, text_encoder, momo_version: what ran it.
@@ -130,6 +134,8 @@ class TransferConfig:
     model_defaults: dict[str, Any] = field(default_factory=dict, hash=False)
     leader_root_path: bool = False
     inversion_corrections: int = 0
+    leader_body: str = "none"
+    leader_body_steps: tuple[int, ...] = ()
 
     @property
     def layout(self) -> TransferLayout:
@@ -140,6 +146,16 @@ class TransferConfig:
     def schedule(self) -> TransferSchedule:
         """Where and when outputs mix."""
         return TransferSchedule(self.layers, self.steps, self.num_layers, self.num_timesteps)
+
+    @property
+    def replaces_root_rotation(self) -> bool:
+        """``assign_root_rotation`` takes effect: not when ``leader_body`` already pins the
+        outputs' root channels to the leader's at the last sampled step (a real leader's as
+        given, which the reconstruction's rotation would replace)."""
+        pinned = self.leader_body != "none" and min(self.sampled_timesteps) in set(
+            self.leader_body_steps
+        )
+        return self.assign_root_rotation and not pinned
 
     @property
     def batch_frames(self) -> int:
@@ -192,6 +208,8 @@ def resolve_config(
     output_text: Any = "follower",
     leader_root_path: bool | None = None,
     inversion_corrections: Any = None,
+    leader_body: Any = None,
+    leader_body_steps: Any = None,
 ) -> TransferConfig:
     """Check `momo.transfer`'s arguments and fill in every default (see `momo.transfer`).
 
@@ -220,6 +238,8 @@ def resolve_config(
         leader_root_path=leader_root_path,
         inversion_corrections=inversion_corrections,
         output_text=output_text,
+        leader_body=leader_body,
+        leader_body_steps=leader_body_steps,
     )
     applied, reuse_inversion = options.applied, options.reuse_inversion
     layers, steps, num_steps = options.layers, options.steps, options.num_steps
@@ -274,6 +294,8 @@ def resolve_config(
         model_defaults={key: _lists(value) for key, value in applied.items()},
         leader_root_path=options.leader_root_path,
         inversion_corrections=options.inversion_corrections,
+        leader_body=options.leader_body[0],
+        leader_body_steps=options.leader_body[1],
     )
 
 
@@ -288,6 +310,7 @@ class _Options:
     reuse_inversion: bool
     leader_root_path: bool
     inversion_corrections: int
+    leader_body: tuple[str, tuple[int, ...]]
 
 
 def _resolve_options(
@@ -301,6 +324,8 @@ def _resolve_options(
     leader_root_path: bool | None,
     inversion_corrections: Any,
     output_text: Any,
+    leader_body: Any,
+    leader_body_steps: Any,
 ) -> _Options:
     """Options left as None take the model's stored defaults; then the combinations are checked
     (``inputs``: the resolved leader and followers)."""
@@ -312,6 +337,8 @@ def _resolve_options(
         "reuse_inversion": reuse_inversion,
         "leader_root_path": leader_root_path,
         "inversion_corrections": inversion_corrections,
+        "leader_body": leader_body,
+        "leader_body_steps": leader_body_steps,
     }
     applied = _model_defaults(model, given, all_real)
     reuse = bool(applied.get("reuse_inversion", reuse_inversion))
@@ -338,6 +365,11 @@ def _resolve_options(
         reuse_inversion=reuse,
         leader_root_path=bool(applied.get("leader_root_path", leader_root_path)),
         inversion_corrections=corrections,
+        leader_body=resolve_leader_body(
+            applied.get("leader_body", leader_body),
+            applied.get("leader_body_steps", leader_body_steps),
+            model.num_timesteps,
+        ),
     )
 
 

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -29,6 +29,7 @@ from momo.motion.batch import frame_mask as make_frame_mask
 from momo.motion.batch import normalized_batch, text_drop
 from momo.pipelines.transfer.config import TransferConfig
 from momo.pipelines.transfer.layout import TransferLayout
+from momo.pipelines.transfer.leader_body import keeping_leader_body
 from momo.pipelines.transfer.mixed_attention import mixing_processors
 from momo.pipelines.transfer.replay import (
     MixedAttentionStore,
@@ -285,12 +286,40 @@ def batched_transfer(
     scales = torch.tensor(batch.config.row_scales())
     predict = make_x0_predictor(denoiser, batch.text, batch.frame_mask, scales, batch.drop)
     mixing = mixing_processors(denoiser.self_attention_modules(), batch.schedule.layers, layout)
+    leader = inputs[0]
+    keep = leader_body_kept(
+        batch, layout.output_rows, [leader] if isinstance(leader, Motion) else [layout.leader_row]
+    )
     return sample(
-        scheduled(predict, batch.schedule, mixing),
+        keep(scheduled(predict, batch.schedule, mixing)),
         x_T,
         batch.scheduler,
         progress=batch.progress,
     )
+
+
+def leader_body_kept(
+    batch: TransferBatch, output_rows: Sequence[int], leaders: Sequence[Motion] | Sequence[int]
+) -> Callable[[X0Predictor], X0Predictor]:
+    """Wraps a predictor so the output rows keep their leaders' body part (the config's
+    ``leader_body``; identity with "none"). ``leaders``: per output row (or one for all) its
+    real leader, or the batch row of its generated leader."""
+    config = batch.config
+    if config.leader_body == "none":
+        return lambda predict: predict
+    target: Tensor | list[int]
+    if all(isinstance(m, int) for m in leaders):
+        target = [int(m) for m in leaders] * (len(output_rows) if len(leaders) == 1 else 1)
+    else:
+        x, _ = batch.model.motions_to_model(list(leaders))
+        target = torch.nn.functional.pad(x, (0, 0, 0, config.batch_frames - x.shape[1]))
+
+    def wrap(predict: X0Predictor) -> X0Predictor:
+        return keeping_leader_body(
+            predict, config.leader_body, config.leader_body_steps, output_rows, target
+        )
+
+    return wrap
 
 
 def replayed_transfer(batch: TransferBatch, motions: Sequence[Motion]) -> Tensor:
@@ -333,8 +362,12 @@ def replayed_transfer(batch: TransferBatch, motions: Sequence[Motion]) -> Tensor
     )
     replay = replay_processors(model.denoiser.self_attention_modules(), schedule.layers, store)
     x_T = latents[:1].expand(len(outputs), -1, -1).clone()
+    keep = leader_body_kept(batch, range(len(outputs)), motions[:1])
     sampled = sample(
-        scheduled(predict, schedule, replay, store), x_T, batch.scheduler, progress=batch.progress
+        keep(scheduled(predict, schedule, replay, store)),
+        x_T,
+        batch.scheduler,
+        progress=batch.progress,
     )
     store.entries.clear()
     follower_clean = [[clean[1 + j]] * layout.follower_copies for j in range(num_followers)]

@@ -32,6 +32,8 @@ _KINDS: dict[str, str] = {
     "reuse_inversion": "boolean",
     "leader_root_path": "boolean",
     "inversion_corrections": "integer",
+    "leader_body": "string",
+    "leader_body_steps": "integers",
 }
 
 
@@ -58,6 +60,8 @@ def model_transfer_defaults(model: MotionDiffusionModel) -> dict[str, Any]:
 def _checked(key: str, value: Any) -> Any:
     kind = _KINDS[key]
     if kind == "boolean" and isinstance(value, bool):
+        return value
+    if kind == "string" and isinstance(value, str):
         return value
     if kind == "integer" and isinstance(value, int) and not isinstance(value, bool):
         return value

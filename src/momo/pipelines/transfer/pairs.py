@@ -38,6 +38,7 @@ from momo.pipelines.transfer.denoising import (
     TransferBatch,
     invert_motions,
     inverted_latents,
+    leader_body_kept,
     prepare_batch,
     scheduled,
 )
@@ -72,7 +73,7 @@ def transfer_pairs(
         progress: show progress bars.
         **options: `momo.transfer`'s layers, steps, guidance_scale, assign_root_rotation,
             follower_copies, reference_rounding, num_steps, output_text, leader_root_path,
-            inversion_corrections, reuse_inversion
+            inversion_corrections, leader_body, leader_body_steps, reuse_inversion
             (the distinct leaders and followers are inverted together while each pair's
             mixed attention is recorded; then the outputs are sampled alone).
 
@@ -111,7 +112,7 @@ def transfer_pairs(
             x0 = _replayed(batch, layout, leaders + followers)
         else:
             x0 = _denoise(batch, layout, leaders + followers, inversions)
-        if configs[0].assign_root_rotation:
+        if configs[0].replaces_root_rotation:
             for p, (a, _) in enumerate(layout.pairs):
                 x0[layout.output_row(p), :, 0] = x0[layout.leader_row(a), :, 0]
         features = model.model_to_features(x0, batch.config.row_lengths)
@@ -222,8 +223,12 @@ def _denoise(
         denoiser, batch.text, batch.frame_mask, torch.tensor(scales), batch.drop
     )
     mixing = mixing_processors(denoiser.self_attention_modules(), batch.schedule.layers, layout)
+    keep = leader_body_kept(batch, layout.output_rows, [motions[a] for a, _ in layout.pairs])
     return sample(
-        scheduled(predict, batch.schedule, mixing), x_T, batch.scheduler, progress=batch.progress
+        keep(scheduled(predict, batch.schedule, mixing)),
+        x_T,
+        batch.scheduler,
+        progress=batch.progress,
     )
 
 
@@ -251,8 +256,9 @@ def _replayed(batch: TransferBatch, layout: PairLayout, motions: Sequence[Motion
     )
     replay = replay_processors(model.denoiser.self_attention_modules(), config.layers, store)
     x_T = latents.index_select(0, leaders.to(latents.device)).clone()
+    keep = leader_body_kept(batch, range(len(outputs)), [motions[a] for a, _ in layout.pairs])
     sampled = sample(
-        scheduled(predict, batch.schedule, replay, store),
+        keep(scheduled(predict, batch.schedule, replay, store)),
         x_T,
         batch.scheduler,
         progress=batch.progress,

@@ -72,6 +72,8 @@ def transfer(
     inversion_corrections: int | None = None,
     inversions: InversionStore | None = None,
     output_text: str = "follower",
+    leader_body: str | None = None,
+    leader_body_steps: Sequence[int] | None = None,
 ) -> TransferResult:
     """Transfer each follower's motifs onto the leader's outline (MoMo).
 
@@ -90,7 +92,8 @@ def transfer(
             when every motion is generated; when any motion is real, outputs default to 1.0
             (the reference's choice) and generated rows to 2.5. Inverted rows always run at 1.
         assign_root_rotation: replace each output's root angular velocity (feature 0) by the
-            leader's, so outputs turn as the leader does.
+            leader's, so outputs turn as the leader does (not needed, and skipped, when
+            ``leader_body`` keeps the leader's root up to the last step).
         follower_copies: k rows per follower whose keys/values are concatenated: k samples
             of a prompt follower; k equal copies of a real one (HumanML3D features do not see
             a turn about the vertical axis, so the reference's turned copies equal the original).
@@ -125,6 +128,15 @@ def transfer(
         output_text: the outputs' prompt: ``"follower"`` (each follower's text, as the paper
             and the reference), ``"leader"`` (the leader's text) or ``"none"`` (unconditional;
             the motifs come through mixed attention alone).
+        leader_body: a body part every output keeps from the leader while it is denoised:
+            ``"lower"`` (root, legs and foot contacts: the output walks the leader's steps and
+            path, the follower's motifs fill the rest), ``"root"`` (the root's channels only) or
+            ``"none"``. At each of ``leader_body_steps`` the outputs' x0 prediction takes the
+            leader's normalised features on the part's channels (MDM's inpainting; a real
+            leader's as given, a generated one's as denoised). Default: the model's stored
+            default, else "none".
+        leader_body_steps: the model timesteps at which the part is kept (default: the
+            model's stored default, else every timestep).
 
     Returns:
         A `TransferResult` with one output per follower.
@@ -153,6 +165,8 @@ def transfer(
         output_text=output_text,
         leader_root_path=leader_root_path,
         inversion_corrections=inversion_corrections,
+        leader_body=leader_body,
+        leader_body_steps=leader_body_steps,
     )
     if inversions is not None and config.reuse_inversion:
         raise TransferError(
@@ -174,7 +188,7 @@ def transfer(
             )
             x0 = batched_transfer(batch, inputs, *noise_rows, inversions)
         # 5. The leader's root rotation for every output; each row cut to its length.
-        if config.assign_root_rotation:
+        if config.replaces_root_rotation:
             x0[layout.output_rows, :, 0] = x0[layout.leader_row, :, 0]
         features = model.model_to_features(x0, config.row_lengths)
     if config.leader_root_path:

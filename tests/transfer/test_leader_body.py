@@ -1,0 +1,126 @@
+"""``leader_body``: outputs keep the leader's body part (MDM-style inpainting inside MoMo)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from kit import synthetic_motion, tiny_model
+from momo.errors import TransferError
+from momo.motion.body_parts import LOWER_BODY_JOINTS, body_part_mask
+from momo.pipelines.transfer import transfer
+from momo.pipelines.transfer.model_defaults import TRANSFER_DEFAULTS
+from momo.pipelines.transfer.pairs import transfer_pairs
+
+
+def _lower_channels_by_hand() -> list[int]:
+    """The lower body's channels, listed from the feature layout one group at a time."""
+    channels = [0, 1, 2, 3]
+    legs = [j for j in LOWER_BODY_JOINTS if j > 0]
+    channels += [4 + 3 * (j - 1) + k for j in legs for k in range(3)]
+    channels += [67 + 6 * (j - 1) + k for j in legs for k in range(6)]
+    channels += [193 + 3 * j + k for j in LOWER_BODY_JOINTS for k in range(3)]
+    return channels + [259, 260, 261, 262]
+
+
+def test_body_part_masks() -> None:
+    assert np.flatnonzero(body_part_mask("lower")).tolist() == _lower_channels_by_hand()
+    assert np.flatnonzero(body_part_mask("root")).tolist() == [0, 1, 2, 3, 259, 260, 261, 262]
+
+
+def _scale(features: np.ndarray) -> float:
+    return float(np.abs(features).max()) + 1.0
+
+
+@pytest.mark.parametrize("reuse_inversion", [False, True])
+def test_outputs_keep_a_real_leaders_lower_body(reuse_inversion: bool) -> None:
+    model = tiny_model(seed=0)
+    leader, follower = synthetic_motion(24, seed=1), synthetic_motion(24, seed=2)
+    kept = body_part_mask("lower")
+    plain = transfer(model, leader, [follower], seed=0, progress=False)
+    result = transfer(
+        model,
+        leader,
+        [follower],
+        seed=0,
+        progress=False,
+        leader_body="lower",
+        reuse_inversion=reuse_inversion,
+    )
+    out, given = result.outputs[0].features, leader.features
+    # The last DDIM step returns x0, so the kept channels are the leader's given features up to
+    # the normaliser's float64 round trip.
+    assert np.abs(out[:, kept] - given[:, kept]).max() <= 1e-9 * _scale(given)
+    assert np.abs(plain.outputs[0].features[:, kept] - given[:, kept]).max() > 1e-3
+    # the reconstruction's root rotation does not replace the given one (assign_root_rotation
+    # is on by default), and the other channels are still the model's
+    assert np.abs(out[:, ~kept] - plain.outputs[0].features[:, ~kept]).max() > 1e-6
+    assert result.config["leader_body"] == "lower"
+    assert result.config["leader_body_steps"] == list(range(model.num_timesteps))
+
+
+def test_a_generated_leaders_body_part_comes_from_its_own_row() -> None:
+    model = tiny_model(seed=0)
+    result = transfer(
+        model, "a person walks", ["a person waves"], num_frames=20, seed=3, progress=False,
+        leader_body="root", assign_root_rotation=False,
+    )  # fmt: skip
+    kept = body_part_mask("root")
+    out, lead = result.outputs[0].features, result.leader.features
+    assert np.abs(out[:, kept] - lead[:, kept]).max() <= 1e-9 * _scale(lead)
+
+
+def test_kept_only_at_the_noisiest_steps_the_part_is_not_pinned() -> None:
+    model = tiny_model(seed=0)
+    leader, follower = synthetic_motion(24, seed=1), synthetic_motion(24, seed=2)
+    result = transfer(
+        model, leader, [follower], seed=0, progress=False, leader_body="lower",
+        leader_body_steps=[7, 8, 9], assign_root_rotation=False,
+    )  # fmt: skip
+    kept = body_part_mask("lower")
+    assert result.config["leader_body_steps"] == [7, 8, 9]
+    assert np.abs(result.outputs[0].features[:, kept] - leader.features[:, kept]).max() > 1e-6
+
+
+def test_pair_batches_keep_each_pairs_own_leader() -> None:
+    model = tiny_model(seed=0)
+    leaders = [synthetic_motion(24, seed=1), synthetic_motion(20, seed=4)]
+    follower = synthetic_motion(22, seed=2)
+    pairs = [(leaders[0], follower), (leaders[1], follower)]
+    batched = transfer_pairs(model, pairs, leader_body="lower")
+    for (leader, _), got in zip(pairs, batched):
+        alone = transfer(model, leader, [follower], seed=0, progress=False, leader_body="lower")
+        expected = alone.outputs[0].features
+        assert np.abs(got.outputs[0].features - expected).max() <= 1e-8 * _scale(expected)
+
+
+def test_a_models_stored_leader_body_applies() -> None:
+    model = tiny_model(seed=0)
+    defaults = {"leader_body": "lower", "leader_body_steps": [5, 6, 7, 8, 9]}
+    model.config = dataclasses.replace(model.config, extra={TRANSFER_DEFAULTS: defaults})
+    leader, follower = synthetic_motion(24, seed=1), synthetic_motion(24, seed=2)
+    result = transfer(model, leader, [follower], seed=0, progress=False)
+    assert result.config["leader_body"] == "lower"
+    assert result.config["leader_body_steps"] == [5, 6, 7, 8, 9]
+    assert result.config["model_defaults"] == defaults
+    off = transfer(model, leader, [follower], seed=0, progress=False, leader_body="none")
+    assert off.config["leader_body"] == "none" and off.config["leader_body_steps"] == []
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"leader_body": "arms"}, "leader_body must be one of none, root, lower"),
+        ({"leader_body": "lower", "leader_body_steps": [10]}, "timesteps in 0..9"),
+        ({"leader_body": "lower", "leader_body_steps": []}, "timesteps in 0..9"),
+        ({"leader_body": "lower", "leader_body_steps": "1:3"}, "must be a list of timesteps"),
+        ({"leader_body": "lower", "leader_body_steps": [1.5]}, "timesteps in 0..9"),
+    ],
+)
+def test_bad_leader_body_options_are_refused(options: dict, message: str) -> None:
+    model = tiny_model(seed=0)
+    leader, follower = synthetic_motion(24, seed=1), synthetic_motion(24, seed=2)
+    with pytest.raises(TransferError, match=message):
+        transfer(model, leader, [follower], seed=0, progress=False, **options)
