@@ -138,6 +138,23 @@ def test_the_output_prompt_axis_conditions_the_outputs(
     assert np.abs(outputs[0] - outputs[1]).max() > 1e-4  # the prompt reaches the outputs
 
 
+def test_the_leader_body_axis_keeps_the_leaders_lower_body(
+    folders: dict[str, Path], tmp_path: Path
+) -> None:
+    sweep = tmp_path / "sweep.json"
+    sweep.write_text(json.dumps({"leader_body": ["none", "lower"]}))
+    assert main(_argv(folders, tmp_path / "sweep", "--sweep", str(sweep))) == 0
+    rows = json.loads((tmp_path / "sweep" / "sweep.json").read_text())
+    for row in rows:
+        run = tmp_path / "sweep" / row["folder"]
+        settings = json.loads((run / "summary.json").read_text())["settings"]
+        assert settings["transfer_options"]["leader_body"] == row["configuration"]["leader_body"]
+    plain, kept = rows[0]["summary"], rows[1]["summary"]
+    # the kept root and legs: the leader's path and foot contacts exactly
+    assert plain["leader_root_distance"] > 1e-2 and kept["leader_root_distance"] <= 1e-4
+    assert plain["leader_foot_contact"] < 1 and kept["leader_foot_contact"] == 1
+
+
 @pytest.mark.parametrize(
     ("grid", "fragment"),
     [
@@ -146,6 +163,7 @@ def test_the_output_prompt_axis_conditions_the_outputs(
         ({"layers": []}, "non-empty list"),
         ({"layers": ["99:100"]}, "layers"),
         ({"output_prompt": ["both"]}, "output_prompt"),
+        ({"leader_body": ["arms"]}, "leader_body"),
     ],
 )
 def test_bad_sweeps_fail_before_any_run(

@@ -103,3 +103,14 @@ def test_inversion_corrections_change_only_real_rows_and_are_checked():
         _resolve(model, leader, follower, inversion_corrections=1, reuse_inversion=True)
     stored = _with_defaults({"inversion_corrections": 3})
     assert _resolve(stored, leader, follower).inversion_corrections == 3
+
+
+def test_a_stored_guidance_scale_applies_to_outputs_and_generated_rows():
+    model = _with_defaults({"guidance_scale": 2})
+    leader, follower = synthetic_motion(20, seed=1), synthetic_motion(20, seed=2)
+    config = _resolve(model, leader, follower)
+    assert config.guidance_scale.outputs == (2.0,) and config.guidance_scale.leader == 1.0
+    assert config.model_defaults == {"guidance_scale": 2.0}
+    assert _resolve(model, leader, follower, guidance_scale=1).guidance_scale.outputs == (1.0,)
+    with pytest.raises(TransferError, match="guidance_scale must be number"):
+        model_transfer_defaults(_with_defaults({"guidance_scale": "2"}))

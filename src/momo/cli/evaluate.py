@@ -101,12 +101,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "paper's), the leader's, or none",
     )  # fmt: skip
     parser.add_argument(
+        "--leader-body", default=None, metavar="PART",
+        help="a body part the outputs keep from the leader (none, root, lower; as transfer; "
+        "default: the model's setting, else none)",
+    )  # fmt: skip
+    parser.add_argument(
         "--no-resume", action="store_true", help="refuse to continue a run found in --out"
     )
     parser.add_argument(
         "--sweep", metavar="FILE",
         help="JSON grid of options (layers, steps, guidance, sampling_steps, follower_copies, "
-        "reuse_inversion, output_prompt) -> lists of values: one run per combination under --out/configNNN, "
+        "reuse_inversion, output_prompt, leader_body) -> lists of values: one run per combination under --out/configNNN, "
         "sharing the inversion cache, and one table sweep.md/.json/.png",
     )  # fmt: skip
     parser.add_argument(
@@ -120,6 +125,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def _transfer_options(args: argparse.Namespace, model: Any) -> dict[str, Any]:
+    from momo.pipelines.transfer.leader_body import LEADER_BODY_PARTS
     from momo.pipelines.transfer.schedule import parse_span
 
     options: dict[str, Any] = {}
@@ -142,6 +148,12 @@ def _transfer_options(args: argparse.Namespace, model: Any) -> dict[str, Any]:
                 f"output_prompt {args.output_prompt!r} is not one of {', '.join(OUTPUT_PROMPTS)}"
             )
         options["output_text"] = args.output_prompt
+    if args.leader_body is not None:
+        if args.leader_body not in LEADER_BODY_PARTS:
+            raise EvaluationError(
+                f"leader_body {args.leader_body!r} is not one of {', '.join(LEADER_BODY_PARTS)}"
+            )
+        options["leader_body"] = args.leader_body
     return options
 
 

@@ -3,7 +3,7 @@
 A sweep file is a JSON object mapping options of ``momo evaluate`` to lists of values, e.g.
 ``{"layers": ["1:-1", "6:-1"], "sampling_steps": [50, 100], "reuse_inversion": [false, true]}``
 (``output_prompt``: ``"follower"``, ``"leader"`` or ``"none"``, what the outputs are conditioned
-on);
+on; ``leader_body``: ``"none"``, ``"root"`` or ``"lower"``, what they keep from the leader);
 every combination is one configuration (in the file's key order, the last key varying
 fastest). The configurations share the inversion cache.
 """
@@ -31,6 +31,7 @@ SWEEP_OPTIONS: dict[str, tuple[type, ...]] = {
     "follower_copies": (int,),
     "reuse_inversion": (bool,),
     "output_prompt": (str,),
+    "leader_body": (str,),
 }
 #: Most configurations one sweep may hold.
 MAX_CONFIGURATIONS = 10_000

@@ -240,6 +240,7 @@ def resolve_config(
         output_text=output_text,
         leader_body=leader_body,
         leader_body_steps=leader_body_steps,
+        guidance_scale=guidance_scale,
     )
     applied, reuse_inversion = options.applied, options.reuse_inversion
     layers, steps, num_steps = options.layers, options.steps, options.num_steps
@@ -251,7 +252,7 @@ def resolve_config(
         len(model.denoiser.self_attention_modules()), model.num_timesteps, layers, steps
     )
     layout = TransferLayout(len(followers_in), copies)
-    guidance = _guidance(guidance_scale, leader_in, followers_in)
+    guidance = _guidance(options.guidance_scale, leader_in, followers_in)
     timesteps = _sampled_timesteps(model, num_steps, schedule)
     lengths = layout.arrange(
         leader_in.num_frames, [f.num_frames for f in followers_in], lambda j: leader_in.num_frames
@@ -311,6 +312,7 @@ class _Options:
     leader_root_path: bool
     inversion_corrections: int
     leader_body: tuple[str, tuple[int, ...]]
+    guidance_scale: Any
 
 
 def _resolve_options(
@@ -326,6 +328,7 @@ def _resolve_options(
     output_text: Any,
     leader_body: Any,
     leader_body_steps: Any,
+    guidance_scale: Any,
 ) -> _Options:
     """Options left as None take the model's stored defaults; then the combinations are checked
     (``inputs``: the resolved leader and followers)."""
@@ -339,6 +342,7 @@ def _resolve_options(
         "inversion_corrections": inversion_corrections,
         "leader_body": leader_body,
         "leader_body_steps": leader_body_steps,
+        "guidance_scale": guidance_scale,
     }
     applied = _model_defaults(model, given, all_real)
     reuse = bool(applied.get("reuse_inversion", reuse_inversion))
@@ -370,6 +374,7 @@ def _resolve_options(
             applied.get("leader_body_steps", leader_body_steps),
             model.num_timesteps,
         ),
+        guidance_scale=applied.get("guidance_scale", guidance_scale),
     )
 
 

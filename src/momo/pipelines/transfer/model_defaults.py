@@ -1,8 +1,9 @@
 """Transfer settings a model ships with (``config.json``'s ``extra.transfer_defaults``).
 
-Which layers and steps mix best, how many DDIM steps to take, whether real motions should
-take the ``reuse_inversion`` path and whether outputs take a real leader's root path as given
-(``leader_root_path``) depend on the model, so a model may carry its own defaults::
+Which layers and steps mix best, the outputs' guidance, how many DDIM steps to take, whether
+real motions should take the ``reuse_inversion`` path, whether outputs take a real leader's root
+path as given (``leader_root_path``) or keep its lower body (``leader_body``) depend on the
+model, so a model may carry its own defaults::
 
     "extra": {"transfer_defaults": {"layers": [1, 2, 3, 4, 5], "steps": [10, 11, ..., 90],
                                     "num_steps": 100, "reuse_inversion": false}}
@@ -34,6 +35,7 @@ _KINDS: dict[str, str] = {
     "inversion_corrections": "integer",
     "leader_body": "string",
     "leader_body_steps": "integers",
+    "guidance_scale": "number",
 }
 
 
@@ -61,6 +63,8 @@ def _checked(key: str, value: Any) -> Any:
     kind = _KINDS[key]
     if kind == "boolean" and isinstance(value, bool):
         return value
+    if kind == "number" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
     if kind == "string" and isinstance(value, str):
         return value
     if kind == "integer" and isinstance(value, int) and not isinstance(value, bool):

@@ -88,9 +88,10 @@ def transfer(
             ``num_steps`` and ``reuse_inversion``; else 1..L-1; empty: none, which gives plain
             generation of the follower's text from the leader's noise).
         steps: model timesteps that mix (default round(0.1T)..T-round(0.1T)).
-        guidance_scale: classifier-free guidance of generated rows and outputs. Default: 2.5
-            when every motion is generated; when any motion is real, outputs default to 1.0
-            (the reference's choice) and generated rows to 2.5. Inverted rows always run at 1.
+        guidance_scale: classifier-free guidance of generated rows and outputs. Default: the
+            model's stored default, else 2.5 when every motion is generated; when any motion is
+            real, outputs default to 1.0 (the reference's choice) and generated rows to 2.5.
+            Inverted rows always run at 1.
         assign_root_rotation: replace each output's root angular velocity (feature 0) by the
             leader's, so outputs turn as the leader does (not needed, and skipped, when
             ``leader_body`` keeps the leader's root up to the last step).
