@@ -10,7 +10,9 @@ import pytest
 from kit import synthetic_motion, tiny_model
 from momo.errors import TransferError
 from momo.motion.body_parts import LOWER_BODY_JOINTS, body_part_mask
+from momo.motion.motion import Motion
 from momo.pipelines.transfer import transfer
+from momo.pipelines.transfer.leader_body import travel_speed, travels_differently
 from momo.pipelines.transfer.model_defaults import TRANSFER_DEFAULTS
 from momo.pipelines.transfer.pairs import transfer_pairs
 
@@ -112,7 +114,7 @@ def test_a_models_stored_leader_body_applies() -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"leader_body": "arms"}, "leader_body must be one of none, root, lower"),
+        ({"leader_body": "arms"}, "leader_body must be one of none, root, lower, auto"),
         ({"leader_body": "lower", "leader_body_steps": [10]}, "timesteps in 0..9"),
         ({"leader_body": "lower", "leader_body_steps": []}, "timesteps in 0..9"),
         ({"leader_body": "lower", "leader_body_steps": "1:3"}, "must be a list of timesteps"),
@@ -124,3 +126,53 @@ def test_bad_leader_body_options_are_refused(options: dict, message: str) -> Non
     leader, follower = synthetic_motion(24, seed=1), synthetic_motion(24, seed=2)
     with pytest.raises(TransferError, match=message):
         transfer(model, leader, [follower], seed=0, progress=False, **options)
+
+
+def _travelling(motion: Motion, step: float) -> Motion:
+    """``motion`` whose root moves ``step`` metres forward every frame (features 1-2)."""
+    features = np.array(motion.features, copy=True)
+    features[:, 1] = 0.0
+    features[:, 2] = step
+    return Motion(features, text=motion.text)
+
+
+def test_the_travel_rule() -> None:
+    walk = _travelling(synthetic_motion(20, seed=1), 0.06)
+    assert travel_speed(walk.features) == pytest.approx(0.06 * 20)
+    assert travels_differently(1.3, 0.02) and travels_differently(0.02, 1.3)
+    assert not travels_differently(1.25, 1.0)  # two walks
+    assert not travels_differently(0.25, 0.0)  # too slow to count
+
+
+def test_auto_keeps_the_lower_body_only_when_leader_and_follower_travel_differently() -> None:
+    model = tiny_model(seed=0)
+    leader = _travelling(synthetic_motion(24, seed=1), 0.06)
+    standing = _travelling(synthetic_motion(24, seed=2), 0.0)
+    walking = _travelling(synthetic_motion(24, seed=2), 0.05)
+    kept = body_part_mask("lower")
+    moved = transfer(model, leader, [standing], seed=0, progress=False, leader_body="auto")
+    out = moved.outputs[0].features
+    assert np.abs(out[:, kept] - leader.features[:, kept]).max() <= 1e-9 * _scale(out)
+    both = transfer(model, leader, [walking], seed=0, progress=False, leader_body="auto")
+    free = transfer(model, leader, [walking], seed=0, progress=False, leader_body="none")
+    got, expected = both.outputs[0].features, free.outputs[0].features
+    assert np.abs(got[:, kept] - leader.features[:, kept]).max() > 1e-3
+    # nothing kept: the same outputs (the root rotation aside: see the next test)
+    assert np.abs(got[:, 1:] - expected[:, 1:]).max() <= 1e-9 * _scale(expected)
+
+
+def test_with_leader_body_the_root_rotation_is_a_real_leaders_as_given() -> None:
+    model = tiny_model(seed=0)
+    leader, follower = synthetic_motion(24, seed=1), synthetic_motion(24, seed=2)
+    result = transfer(
+        model, leader, [follower], seed=0, progress=False, leader_body="lower",
+        leader_body_steps=[7, 8, 9],
+    )  # fmt: skip
+    out, given = result.outputs[0].features, leader.features
+    assert np.abs(out[:, 0] - given[:, 0]).max() <= 1e-9 * _scale(given)
+    plain = transfer(model, leader, [follower], seed=0, progress=False)  # the reconstruction's
+    reconstruction = plain.leader.features  # the inverted, then denoised row
+    assert np.abs(plain.outputs[0].features[:, 0] - reconstruction[:, 0]).max() <= 1e-9 * (
+        _scale(reconstruction)
+    )
+    assert np.abs(plain.outputs[0].features[:, 0] - given[:, 0]).max() > 1e-4

@@ -102,7 +102,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )  # fmt: skip
     parser.add_argument(
         "--leader-body", default=None, metavar="PART",
-        help="a body part the outputs keep from the leader (none, root, lower; as transfer; "
+        help="a body part the outputs keep from the leader (none, root, lower, auto; as transfer; "
         "default: the model's setting, else none)",
     )  # fmt: skip
     parser.add_argument(

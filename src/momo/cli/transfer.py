@@ -102,11 +102,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "as the model reconstructs it; default: the model's setting, else off)",
     )  # fmt: skip
     parser.add_argument(
-        "--leader-body", choices=("none", "root", "lower"), default=None,
+        "--leader-body", choices=("none", "root", "lower", "auto"), default=None,
         help="a body part the outputs keep from the leader while denoising: 'lower' (root, "
         "legs, foot contacts: the leader's steps and path, the follower's motifs on top; for "
-        "leader and follower of different actions), 'root' or 'none' (default: the model's "
-        "setting, else none)",
+        "leader and follower of different actions), 'auto' (lower when leader and follower "
+        "travel at clearly different speeds, else nothing), 'root' or 'none' (default: the "
+        "model's setting, else none)",
     )  # fmt: skip
     parser.add_argument(
         "--leader-body-steps", metavar="A:B",

@@ -148,16 +148,6 @@ class TransferConfig:
         return TransferSchedule(self.layers, self.steps, self.num_layers, self.num_timesteps)
 
     @property
-    def replaces_root_rotation(self) -> bool:
-        """``assign_root_rotation`` takes effect: not when ``leader_body`` already pins the
-        outputs' root channels to the leader's at the last sampled step (a real leader's as
-        given, which the reconstruction's rotation would replace)."""
-        pinned = self.leader_body != "none" and min(self.sampled_timesteps) in set(
-            self.leader_body_steps
-        )
-        return self.assign_root_rotation and not pinned
-
-    @property
     def batch_frames(self) -> int:
         """Frames of the batch: the longest row."""
         return max(self.row_lengths)

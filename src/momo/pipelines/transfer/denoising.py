@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, Union
 
 import torch
 from torch import Tensor
@@ -29,7 +29,12 @@ from momo.motion.batch import frame_mask as make_frame_mask
 from momo.motion.batch import normalized_batch, text_drop
 from momo.pipelines.transfer.config import TransferConfig
 from momo.pipelines.transfer.layout import TransferLayout
-from momo.pipelines.transfer.leader_body import keeping_leader_body
+from momo.pipelines.transfer.leader_body import (
+    PinRule,
+    keeping_leader_body,
+    travel_speed,
+    travels_differently,
+)
 from momo.pipelines.transfer.mixed_attention import mixing_processors
 from momo.pipelines.transfer.replay import (
     MixedAttentionStore,
@@ -286,9 +291,14 @@ def batched_transfer(
     scales = torch.tensor(batch.config.row_scales())
     predict = make_x0_predictor(denoiser, batch.text, batch.frame_mask, scales, batch.drop)
     mixing = mixing_processors(denoiser.self_attention_modules(), batch.schedule.layers, layout)
-    leader = inputs[0]
     keep = leader_body_kept(
-        batch, layout.output_rows, [leader] if isinstance(leader, Motion) else [layout.leader_row]
+        batch,
+        layout.output_rows,
+        [inputs[0] if isinstance(inputs[0], Motion) else layout.leader_row],
+        [
+            item if isinstance(item, Motion) else layout.follower_rows(j)[0]
+            for j, item in enumerate(inputs[1:])
+        ],
     )
     return sample(
         keep(scheduled(predict, batch.schedule, mixing)),
@@ -298,12 +308,38 @@ def batched_transfer(
     )
 
 
+def leader_root_rotation(batch: TransferBatch, denoised: Tensor, leader: Motion | str) -> Tensor:
+    """The root angular velocity (normalised feature 0, ``[batch_frames]``) the outputs take
+    with ``assign_root_rotation``: the leader's as denoised (the reference), or, when
+    ``leader_body`` keeps a body part, a real leader's as given (so the reconstruction does not
+    replace what the kept part holds).
+
+    Args:
+        batch: the prepared batch.
+        denoised: the leader row's x0 ``[batch_frames, F]``.
+        leader: the leader as given.
+    """
+    from momo.motion.motion import Motion
+
+    if batch.config.leader_body == "none" or not isinstance(leader, Motion):
+        return denoised[:, 0]
+    x, _ = batch.model.motions_to_model([leader])
+    return torch.nn.functional.pad(x[0, :, 0], (0, len(denoised) - x.shape[1]))
+
+
+#: A motion whose features an output reads: a real one, or the batch row generating it.
+Source = Union["Motion", int]
+
+
 def leader_body_kept(
-    batch: TransferBatch, output_rows: Sequence[int], leaders: Sequence[Motion] | Sequence[int]
+    batch: TransferBatch,
+    output_rows: Sequence[int],
+    leaders: Sequence[Source],
+    followers: Sequence[Source],
 ) -> Callable[[X0Predictor], X0Predictor]:
     """Wraps a predictor so the output rows keep their leaders' body part (the config's
-    ``leader_body``; identity with "none"). ``leaders``: per output row (or one for all) its
-    real leader, or the batch row of its generated leader."""
+    ``leader_body``; identity with "none"). ``leaders`` and ``followers``: per output row (or
+    one leader for all) its real leader / follower, or the batch row generating it."""
     config = batch.config
     if config.leader_body == "none":
         return lambda predict: predict
@@ -311,15 +347,46 @@ def leader_body_kept(
     if all(isinstance(m, int) for m in leaders):
         target = [int(m) for m in leaders] * (len(output_rows) if len(leaders) == 1 else 1)
     else:
-        x, _ = batch.model.motions_to_model(list(leaders))
+        x, _ = batch.model.motions_to_model(list(leaders))  # type: ignore[arg-type]
         target = torch.nn.functional.pad(x, (0, 0, 0, config.batch_frames - x.shape[1]))
+    pinned = None
+    if config.leader_body == "auto":
+        per_output = list(leaders) * (len(output_rows) if len(leaders) == 1 else 1)
+        pinned = _travel_rule(batch, per_output, list(followers))
+    part = "lower" if config.leader_body == "auto" else config.leader_body
 
     def wrap(predict: X0Predictor) -> X0Predictor:
         return keeping_leader_body(
-            predict, config.leader_body, config.leader_body_steps, output_rows, target
+            predict, part, config.leader_body_steps, output_rows, target, pinned
         )
 
     return wrap
+
+
+def _travel_rule(
+    batch: TransferBatch, leaders: Sequence[Source], followers: Sequence[Source]
+) -> PinRule:
+    """``leader_body="auto"``: an output keeps its leader's lower body when leader and follower
+    travel differently (`travels_differently`); a real motion's speed is its own, a generated
+    one's that of its row in the step's x0 prediction."""
+    mean, std = batch.model.normalizer.as_tensors(dtype=torch.float64)
+    lengths = batch.config.row_lengths
+
+    def speed(source: Source, x0: Tensor) -> float:
+        if not isinstance(source, int):
+            return travel_speed(source.features)
+        rows = x0[source, : lengths[source]].detach().cpu().double()
+        return travel_speed(rows * std + mean)
+
+    def rule(x0: Tensor) -> list[bool]:
+        flags = [
+            travels_differently(speed(lead, x0), speed(follow, x0))
+            for lead, follow in zip(leaders, followers)
+        ]
+        logger.debug("leader_body=auto: outputs keeping the leader's lower body: %s", flags)
+        return flags
+
+    return rule
 
 
 def replayed_transfer(batch: TransferBatch, motions: Sequence[Motion]) -> Tensor:
@@ -362,7 +429,7 @@ def replayed_transfer(batch: TransferBatch, motions: Sequence[Motion]) -> Tensor
     )
     replay = replay_processors(model.denoiser.self_attention_modules(), schedule.layers, store)
     x_T = latents[:1].expand(len(outputs), -1, -1).clone()
-    keep = leader_body_kept(batch, range(len(outputs)), motions[:1])
+    keep = leader_body_kept(batch, list(range(len(outputs))), motions[:1], motions[1:])
     sampled = sample(
         keep(scheduled(predict, schedule, replay, store)),
         x_T,

@@ -39,6 +39,7 @@ from momo.pipelines.transfer.denoising import (
     invert_motions,
     inverted_latents,
     leader_body_kept,
+    leader_root_rotation,
     prepare_batch,
     scheduled,
 )
@@ -112,9 +113,11 @@ def transfer_pairs(
             x0 = _replayed(batch, layout, leaders + followers)
         else:
             x0 = _denoise(batch, layout, leaders + followers, inversions)
-        if configs[0].replaces_root_rotation:
+        if configs[0].assign_root_rotation:
             for p, (a, _) in enumerate(layout.pairs):
-                x0[layout.output_row(p), :, 0] = x0[layout.leader_row(a), :, 0]
+                leader_row = x0[layout.leader_row(a)]
+                rotation = leader_root_rotation(batch, leader_row, leaders[a])
+                x0[layout.output_row(p), :, 0] = rotation
         features = model.model_to_features(x0, batch.config.row_lengths)
     if configs[0].leader_root_path:
         features = _with_leader_root_paths(features, layout, leaders)
@@ -223,7 +226,12 @@ def _denoise(
         denoiser, batch.text, batch.frame_mask, torch.tensor(scales), batch.drop
     )
     mixing = mixing_processors(denoiser.self_attention_modules(), batch.schedule.layers, layout)
-    keep = leader_body_kept(batch, layout.output_rows, [motions[a] for a, _ in layout.pairs])
+    keep = leader_body_kept(
+        batch,
+        layout.output_rows,
+        [motions[a] for a, _ in layout.pairs],
+        [motions[layout.num_leaders + b] for _, b in layout.pairs],
+    )
     return sample(
         keep(scheduled(predict, batch.schedule, mixing)),
         x_T,
@@ -256,7 +264,12 @@ def _replayed(batch: TransferBatch, layout: PairLayout, motions: Sequence[Motion
     )
     replay = replay_processors(model.denoiser.self_attention_modules(), config.layers, store)
     x_T = latents.index_select(0, leaders.to(latents.device)).clone()
-    keep = leader_body_kept(batch, range(len(outputs)), [motions[a] for a, _ in layout.pairs])
+    keep = leader_body_kept(
+        batch,
+        list(range(len(outputs))),
+        [motions[a] for a, _ in layout.pairs],
+        [motions[layout.num_leaders + b] for _, b in layout.pairs],
+    )
     sampled = sample(
         keep(scheduled(predict, batch.schedule, replay, store)),
         x_T,

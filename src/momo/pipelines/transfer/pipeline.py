@@ -41,6 +41,7 @@ from momo.pipelines.transfer.denoising import (
     InversionStore,
     batched_transfer,
     initial_noise,
+    leader_root_rotation,
     prepare_batch,
     replayed_transfer,
 )
@@ -93,8 +94,8 @@ def transfer(
             real, outputs default to 1.0 (the reference's choice) and generated rows to 2.5.
             Inverted rows always run at 1.
         assign_root_rotation: replace each output's root angular velocity (feature 0) by the
-            leader's, so outputs turn as the leader does (not needed, and skipped, when
-            ``leader_body`` keeps the leader's root up to the last step).
+            leader's, so outputs turn as the leader does (the leader's as denoised, as the
+            reference does; with ``leader_body``, a real leader's as given).
         follower_copies: k rows per follower whose keys/values are concatenated: k samples
             of a prompt follower; k equal copies of a real one (HumanML3D features do not see
             a turn about the vertical axis, so the reference's turned copies equal the original).
@@ -131,7 +132,10 @@ def transfer(
             the motifs come through mixed attention alone).
         leader_body: a body part every output keeps from the leader while it is denoised:
             ``"lower"`` (root, legs and foot contacts: the output walks the leader's steps and
-            path, the follower's motifs fill the rest), ``"root"`` (the root's channels only) or
+            path, the follower's motifs fill the rest), ``"root"`` (the root's channels only),
+            ``"auto"`` (the lower body for outputs whose leader and follower travel differently,
+            such as a walk leading a standing wave, nothing for motions that travel alike, whose
+            legs carry the follower's style; `momo.pipelines.transfer.leader_body`) or
             ``"none"``. At each of ``leader_body_steps`` the outputs' x0 prediction takes the
             leader's normalised features on the part's channels (MDM's inpainting; a real
             leader's as given, a generated one's as denoised). Default: the model's stored
@@ -189,8 +193,9 @@ def transfer(
             )
             x0 = batched_transfer(batch, inputs, *noise_rows, inversions)
         # 5. The leader's root rotation for every output; each row cut to its length.
-        if config.replaces_root_rotation:
-            x0[layout.output_rows, :, 0] = x0[layout.leader_row, :, 0]
+        if config.assign_root_rotation:
+            rotation = leader_root_rotation(batch, x0[layout.leader_row], inputs[0])
+            x0[layout.output_rows, :, 0] = rotation
         features = model.model_to_features(x0, config.row_lengths)
     if config.leader_root_path:
         features = _with_leader_root_path(features, layout, inputs[0])
