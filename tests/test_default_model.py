@@ -100,7 +100,8 @@ def test_real_leader_with_default_model(shared_data: Path, tmp_path: Path, frame
         model, leader, ["an elderly person walks forward"], seed=0, progress=False
     )
     assert result.outputs[0].num_frames == frames
-    # Root rotation assignment: the output turns exactly as the leader does.
-    np.testing.assert_allclose(
-        result.outputs[0].features[:, 0], result.leader.features[:, 0], atol=1e-6
-    )
+    # Root rotation assignment: the output turns exactly as the leader does. The bundled model
+    # stores leader_body="auto", so the rotation is the leader's as given (the reference's plain
+    # assignment takes the reconstruction's); float32 normalisation round trip only.
+    assert result.config["leader_body"] == "auto"
+    np.testing.assert_allclose(result.outputs[0].features[:, 0], leader.features[:, 0], atol=1e-5)

@@ -32,7 +32,7 @@ from momo.motion.body_parts import body_part_mask
 #: leader and follower travel differently, see `travels_differently`).
 LEADER_BODY_PARTS = ("none", "root", "lower", "auto")
 #: ``auto``: least difference of root speed (m/s) that counts as travelling differently.
-AUTO_SPEED_GAP = 0.3
+AUTO_SPEED_GAP = 0.15
 #: ``auto``: least difference of root speed, as a share of the faster motion's.
 AUTO_SPEED_RATIO = 0.5
 
