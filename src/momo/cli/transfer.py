@@ -56,7 +56,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument(
         "--layers", metavar="A:B",
         help="decoder layers that mix, inclusive, 0-based, negatives from the end "
-        "(default 1:-1, all but the first; 'none' for plain generation)",
+        "(default: the model's setting, else 1:-1, all but the first; 'none' for plain "
+        "generation)",
     )  # fmt: skip
     parser.add_argument(
         "--steps", metavar="A:B",
