@@ -371,10 +371,13 @@ def _travel_rule(
     one's that of its row in the step's x0 prediction."""
     mean, std = batch.model.normalizer.as_tensors(dtype=torch.float64)
     lengths = batch.config.row_lengths
+    given = {
+        id(m): travel_speed(m.features) for m in [*leaders, *followers] if not isinstance(m, int)
+    }  # real motions' speeds, measured once
 
     def speed(source: Source, x0: Tensor) -> float:
         if not isinstance(source, int):
-            return travel_speed(source.features)
+            return given[id(source)]
         rows = x0[source, : lengths[source]].detach().cpu().double()
         return travel_speed(rows * std + mean)
 
