@@ -15,19 +15,13 @@ if TYPE_CHECKING:
     from momo.data.cache import DataCache
     from momo.evaluation.classifier import MotionClassifier
 
-#: Spine joints above the pelvis, neck, collars, head, shoulders, elbows, wrists (SMPL order).
-UPPER_BODY = (3, 6, 9, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21)
-
 
 def upper_body_channels() -> np.ndarray:
-    """Feature channels of the upper-body joints: ric (4 + 3(j-1)), 6-D rotations
-    (67 + 6(j-1)) and local velocities (193 + 3j)."""
-    channels: list[int] = []
-    for j in UPPER_BODY:
-        channels += range(4 + 3 * (j - 1), 4 + 3 * j)
-        channels += range(67 + 6 * (j - 1), 67 + 6 * j)
-        channels += range(193 + 3 * j, 196 + 3 * j)
-    return np.array(sorted(channels))
+    """Feature channels of the upper-body joints (`momo.motion.body_parts`, part "upper"): their
+    positions, 6-D rotations and local velocities."""
+    from momo.motion.body_parts import body_part_mask
+
+    return np.flatnonzero(body_part_mask("upper"))
 
 
 def upper_body_only(features: np.ndarray) -> np.ndarray:

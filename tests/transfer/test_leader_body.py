@@ -30,6 +30,14 @@ def _lower_channels_by_hand() -> list[int]:
 def test_body_part_masks() -> None:
     assert np.flatnonzero(body_part_mask("lower")).tolist() == _lower_channels_by_hand()
     assert np.flatnonzero(body_part_mask("root")).tolist() == [0, 1, 2, 3, 259, 260, 261, 262]
+    upper = [3, 6, 9, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]
+    by_hand = [4 + 3 * (j - 1) + k for j in upper for k in range(3)]
+    by_hand += [67 + 6 * (j - 1) + k for j in upper for k in range(6)]
+    by_hand += [193 + 3 * j + k for j in upper for k in range(3)]
+    assert np.flatnonzero(body_part_mask("upper")).tolist() == sorted(by_hand)
+    # the upper body and the lower body's joints cover every joint channel once
+    assert not (body_part_mask("upper") & body_part_mask("lower")).any()
+    assert (body_part_mask("upper") | body_part_mask("lower")).all()
 
 
 def _scale(features: np.ndarray) -> float:

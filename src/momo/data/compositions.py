@@ -32,14 +32,15 @@ from momo.data.captions import CONTENT_PHRASES
 from momo.data.labels import NEUTRAL_STYLE, ClipLabel
 from momo.data.splits import TRAIN
 from momo.errors import MomoError
+from momo.motion.body_parts import LOWER_BODY_JOINTS, UPPER_BODY_JOINTS
 from momo.motion.representation import FPS
 
 #: Source name of composed clips in the cache and its data card.
 COMPOSITION_SOURCE = "composition"
 #: Pelvis (the root), hips, knees, ankles and feet (SMPL joint order).
-LOWER_BODY: tuple[int, ...] = (0, 1, 2, 4, 5, 7, 8, 10, 11)
+LOWER_BODY: tuple[int, ...] = LOWER_BODY_JOINTS
 #: Spine joints above the pelvis, neck, collars, head, shoulders, elbows and wrists.
-UPPER_BODY: tuple[int, ...] = (3, 6, 9, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21)
+UPPER_BODY: tuple[int, ...] = UPPER_BODY_JOINTS
 #: Content labels whose root and legs are used (they travel).
 LOCOMOTION_CONTENTS: frozenset[str] = frozenset(
     {"walk", "run", "dash", "jog", "walk-turn-left", "walk-turn-right", "walk-back"}

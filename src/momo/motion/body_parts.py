@@ -12,12 +12,15 @@ from __future__ import annotations
 import numpy as np
 
 #: Joints of MDM's lower-body mask (SMPL order): pelvis, hips, knees, ankles, feet.
-LOWER_BODY_JOINTS = (0, 1, 2, 4, 5, 7, 8, 10, 11)
+LOWER_BODY_JOINTS: tuple[int, ...] = (0, 1, 2, 4, 5, 7, 8, 10, 11)
+#: The other joints: spine above the pelvis, neck, collars, head, shoulders, elbows, wrists.
+UPPER_BODY_JOINTS: tuple[int, ...] = (3, 6, 9, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21)
 #: Body parts by name: the joints they hold and whether the root channels and foot contacts
 #: belong to them.
 BODY_PARTS: dict[str, tuple[tuple[int, ...], bool]] = {
     "root": ((), True),
     "lower": (LOWER_BODY_JOINTS, True),
+    "upper": (UPPER_BODY_JOINTS, False),
 }
 
 
