@@ -133,3 +133,23 @@ def test_leader_body_and_output_text(run_cli, checkpoint, walk, tmp_path):
     )  # fmt: skip
     assert status == 2
     check_error(stderr, "leader_body_steps must be timesteps")
+
+
+def test_follower_body(run_cli, checkpoint, walk, tmp_path):
+    out = tmp_path / "out"
+    status, _, stderr = run_cli(
+        "transfer", "--leader", walk, "--follower", "a person waves", "--out", out,
+        "--model", checkpoint, "--seed", "3", "--leader-body", "lower", "--follower-body",
+        "upper", "--follower-body-steps", "3:9", "--no-video",
+    )  # fmt: skip
+    assert status == 0, stderr
+    config = json.loads((out / "config.json").read_text())
+    assert config["follower_body"] == "upper"
+    assert config["follower_body_steps"] == [3, 4, 5, 6, 7, 8, 9]
+    status, _, stderr = run_cli(
+        "transfer", "--leader", walk, "--follower", "a person waves", "--out", tmp_path / "o2",
+        "--model", checkpoint, "--follower-body", "upper", "--follower-body-steps", "3:99",
+        "--no-video",
+    )  # fmt: skip
+    assert status == 2
+    check_error(stderr, "follower-body-steps")

@@ -155,6 +155,23 @@ def test_the_leader_body_axis_keeps_the_leaders_lower_body(
     assert plain["leader_foot_contact"] < 1 and kept["leader_foot_contact"] == 1
 
 
+def test_the_follower_body_axis_reaches_the_outputs(
+    folders: dict[str, Path], tmp_path: Path
+) -> None:
+    sweep = tmp_path / "sweep.json"
+    sweep.write_text(json.dumps({"follower_body": ["none", "upper"]}))
+    assert main(_argv(folders, tmp_path / "sweep", "--sweep", str(sweep))) == 0
+    rows = json.loads((tmp_path / "sweep" / "sweep.json").read_text())
+    outputs = []
+    for row in rows:
+        run = tmp_path / "sweep" / row["folder"]
+        settings = json.loads((run / "summary.json").read_text())["settings"]
+        options = settings["transfer_options"]
+        assert options["follower_body"] == row["configuration"]["follower_body"]
+        outputs.append(np.load(run / "pairs" / "0000.npz")["momo"])
+    assert np.abs(outputs[0] - outputs[1]).max() > 1e-4
+
+
 @pytest.mark.parametrize(
     ("grid", "fragment"),
     [
@@ -164,6 +181,7 @@ def test_the_leader_body_axis_keeps_the_leaders_lower_body(
         ({"layers": ["99:100"]}, "layers"),
         ({"output_prompt": ["both"]}, "output_prompt"),
         ({"leader_body": ["arms"]}, "leader_body"),
+        ({"follower_body": ["lower"]}, "follower_body"),
     ],
 )
 def test_bad_sweeps_fail_before_any_run(

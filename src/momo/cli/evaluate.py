@@ -106,12 +106,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "default: the model's setting, else none)",
     )  # fmt: skip
     parser.add_argument(
+        "--follower-body", default=None, metavar="PART",
+        help="a body part the outputs take from the follower (none, upper; as transfer; "
+        "default: the model's setting, else none)",
+    )  # fmt: skip
+    parser.add_argument(
         "--no-resume", action="store_true", help="refuse to continue a run found in --out"
     )
     parser.add_argument(
         "--sweep", metavar="FILE",
         help="JSON grid of options (layers, steps, guidance, sampling_steps, follower_copies, "
-        "reuse_inversion, output_prompt, leader_body) -> lists of values: one run per combination under --out/configNNN, "
+        "reuse_inversion, output_prompt, leader_body, follower_body) -> lists of values: one run per combination under --out/configNNN, "
         "sharing the inversion cache, and one table sweep.md/.json/.png",
     )  # fmt: skip
     parser.add_argument(
@@ -125,7 +130,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def _transfer_options(args: argparse.Namespace, model: Any) -> dict[str, Any]:
-    from momo.pipelines.transfer.leader_body import LEADER_BODY_PARTS
+    from momo.pipelines.transfer.leader_body import FOLLOWER_BODY_PARTS, LEADER_BODY_PARTS
     from momo.pipelines.transfer.schedule import parse_span
 
     options: dict[str, Any] = {}
@@ -154,6 +159,13 @@ def _transfer_options(args: argparse.Namespace, model: Any) -> dict[str, Any]:
                 f"leader_body {args.leader_body!r} is not one of {', '.join(LEADER_BODY_PARTS)}"
             )
         options["leader_body"] = args.leader_body
+    if args.follower_body is not None:
+        if args.follower_body not in FOLLOWER_BODY_PARTS:
+            raise EvaluationError(
+                f"follower_body {args.follower_body!r} is not one of "
+                f"{', '.join(FOLLOWER_BODY_PARTS)}"
+            )
+        options["follower_body"] = args.follower_body
     return options
 
 

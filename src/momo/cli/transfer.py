@@ -115,6 +115,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="diffusion timesteps at which --leader-body is kept, inclusive (default: all)",
     )  # fmt: skip
     parser.add_argument(
+        "--follower-body", choices=("none", "upper"), default=None,
+        help="a body part the outputs take from the follower at --follower-body-steps: 'upper' "
+        "(spine, arms, head; in the outputs that keep the leader's legs, or all outputs when "
+        "none are kept: with --leader-body it composes the two by body part) or 'none' "
+        "(default: the model's setting, else none)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--follower-body-steps", metavar="A:B",
+        help="diffusion timesteps at which --follower-body is taken, inclusive (default: all)",
+    )  # fmt: skip
+    parser.add_argument(
         "--output-text", choices=("follower", "leader", "none"), default="follower",
         help="the outputs' prompt: the follower's text (default, as the paper), the leader's, "
         "or none",
@@ -202,9 +213,11 @@ def run(args: argparse.Namespace) -> int:
     num_layers = len(model.denoiser.self_attention_modules())
     layers = None if args.layers is None else parse_span(args.layers, num_layers, "layers")
     steps = None if args.steps is None else parse_span(args.steps, model.num_timesteps, "steps")
-    body_steps = args.leader_body_steps
+    body_steps, follower_steps = args.leader_body_steps, args.follower_body_steps
     if body_steps is not None:
         body_steps = parse_span(body_steps, model.num_timesteps, "leader-body-steps")
+    if follower_steps is not None:
+        follower_steps = parse_span(follower_steps, model.num_timesteps, "follower-body-steps")
 
     result = momo.transfer(
         model,
@@ -222,6 +235,8 @@ def run(args: argparse.Namespace) -> int:
         inversion_corrections=args.inversion_corrections,
         leader_body=args.leader_body,
         leader_body_steps=body_steps,
+        follower_body=args.follower_body,
+        follower_body_steps=follower_steps,
         output_text=args.output_text,
     )
     result.config["cli"] = {

@@ -3,7 +3,8 @@
 A sweep file is a JSON object mapping options of ``momo evaluate`` to lists of values, e.g.
 ``{"layers": ["1:-1", "6:-1"], "sampling_steps": [50, 100], "reuse_inversion": [false, true]}``
 (``output_prompt``: ``"follower"``, ``"leader"`` or ``"none"``, what the outputs are conditioned
-on; ``leader_body``: ``"none"``, ``"root"`` or ``"lower"``, what they keep from the leader);
+on; ``leader_body``: ``"none"``, ``"root"``, ``"lower"`` or ``"auto"``, what they keep from the
+leader; ``follower_body``: ``"none"`` or ``"upper"``, what they take from the follower);
 every combination is one configuration (in the file's key order, the last key varying
 fastest). The configurations share the inversion cache.
 """
@@ -32,6 +33,7 @@ SWEEP_OPTIONS: dict[str, tuple[type, ...]] = {
     "reuse_inversion": (bool,),
     "output_prompt": (str,),
     "leader_body": (str,),
+    "follower_body": (str,),
 }
 #: Most configurations one sweep may hold.
 MAX_CONFIGURATIONS = 10_000

@@ -23,7 +23,7 @@ from momo.motion.motion import Motion
 from momo.pipelines.scheduling import sampled_timesteps
 from momo.pipelines.seeds import resolve_seed
 from momo.pipelines.transfer.layout import TransferLayout
-from momo.pipelines.transfer.leader_body import resolve_leader_body
+from momo.pipelines.transfer.leader_body import resolve_follower_body, resolve_leader_body
 from momo.pipelines.transfer.schedule import TransferSchedule
 
 if TYPE_CHECKING:
@@ -96,6 +96,10 @@ class TransferConfig:
         leader_body: the body part outputs keep from the leader while denoising ("none",
             "root", "lower"; `momo.pipelines.transfer.leader_body`).
         leader_body_steps: the model timesteps at which it is kept (empty with "none").
+        follower_body: the body part outputs take from their follower at chosen steps
+            ("none", "upper"), in the outputs that keep the leader's part (all of them when
+            the leader keeps nothing).
+        follower_body_steps: the model timesteps at which it is taken (empty with "none").
         model_defaults: the options taken from the model's stored transfer defaults (those the
             caller left out; `momo.pipelines.transfer.model_defaults`).
         device, dtype, model, text_encoder, momo_version: what ran it.
@@ -136,6 +140,8 @@ class TransferConfig:
     inversion_corrections: int = 0
     leader_body: str = "none"
     leader_body_steps: tuple[int, ...] = ()
+    follower_body: str = "none"
+    follower_body_steps: tuple[int, ...] = ()
 
     @property
     def layout(self) -> TransferLayout:
@@ -200,6 +206,8 @@ def resolve_config(
     inversion_corrections: Any = None,
     leader_body: Any = None,
     leader_body_steps: Any = None,
+    follower_body: Any = None,
+    follower_body_steps: Any = None,
 ) -> TransferConfig:
     """Check `momo.transfer`'s arguments and fill in every default (see `momo.transfer`).
 
@@ -230,6 +238,8 @@ def resolve_config(
         output_text=output_text,
         leader_body=leader_body,
         leader_body_steps=leader_body_steps,
+        follower_body=follower_body,
+        follower_body_steps=follower_body_steps,
         guidance_scale=guidance_scale,
     )
     applied, reuse_inversion = options.applied, options.reuse_inversion
@@ -287,6 +297,8 @@ def resolve_config(
         inversion_corrections=options.inversion_corrections,
         leader_body=options.leader_body[0],
         leader_body_steps=options.leader_body[1],
+        follower_body=options.follower_body[0],
+        follower_body_steps=options.follower_body[1],
     )
 
 
@@ -302,6 +314,7 @@ class _Options:
     leader_root_path: bool
     inversion_corrections: int
     leader_body: tuple[str, tuple[int, ...]]
+    follower_body: tuple[str, tuple[int, ...]]
     guidance_scale: Any
 
 
@@ -318,6 +331,8 @@ def _resolve_options(
     output_text: Any,
     leader_body: Any,
     leader_body_steps: Any,
+    follower_body: Any,
+    follower_body_steps: Any,
     guidance_scale: Any,
 ) -> _Options:
     """Options left as None take the model's stored defaults; then the combinations are checked
@@ -332,6 +347,8 @@ def _resolve_options(
         "inversion_corrections": inversion_corrections,
         "leader_body": leader_body,
         "leader_body_steps": leader_body_steps,
+        "follower_body": follower_body,
+        "follower_body_steps": follower_body_steps,
         "guidance_scale": guidance_scale,
     }
     applied = _model_defaults(model, given, all_real)
@@ -362,6 +379,11 @@ def _resolve_options(
         leader_body=resolve_leader_body(
             applied.get("leader_body", leader_body),
             applied.get("leader_body_steps", leader_body_steps),
+            model.num_timesteps,
+        ),
+        follower_body=resolve_follower_body(
+            applied.get("follower_body", follower_body),
+            applied.get("follower_body_steps", follower_body_steps),
             model.num_timesteps,
         ),
         guidance_scale=applied.get("guidance_scale", guidance_scale),

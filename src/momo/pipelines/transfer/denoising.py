@@ -30,8 +30,9 @@ from momo.motion.batch import normalized_batch, text_drop
 from momo.pipelines.transfer.config import TransferConfig
 from momo.pipelines.transfer.layout import TransferLayout
 from momo.pipelines.transfer.leader_body import (
+    KeptPart,
     PinRule,
-    keeping_leader_body,
+    keeping_parts,
     travel_speed,
     travels_differently,
 )
@@ -337,30 +338,45 @@ def leader_body_kept(
     leaders: Sequence[Source],
     followers: Sequence[Source],
 ) -> Callable[[X0Predictor], X0Predictor]:
-    """Wraps a predictor so the output rows keep their leaders' body part (the config's
-    ``leader_body``; identity with "none"). ``leaders`` and ``followers``: per output row (or
-    one leader for all) its real leader / follower, or the batch row generating it."""
+    """Wraps a predictor so the output rows keep their leaders' body part and take their
+    followers' (the config's ``leader_body`` and ``follower_body``; identity when both are
+    "none"). ``leaders`` and ``followers``: per output row (or one leader for all) its real
+    leader / follower, or the batch row generating it."""
     config = batch.config
-    if config.leader_body == "none":
+    kept = []
+    if config.leader_body != "none":
+        part = "lower" if config.leader_body == "auto" else config.leader_body
+        steps = frozenset(config.leader_body_steps)
+        kept.append(KeptPart(part, steps, _sources(batch, leaders, len(output_rows))))
+    if config.follower_body != "none":
+        steps = frozenset(config.follower_body_steps)
+        source = _sources(batch, followers, len(output_rows))
+        lengths = [config.row_lengths[m] if isinstance(m, int) else m.num_frames for m in followers]
+        kept.insert(0, KeptPart(config.follower_body, steps, source, lengths))
+    if not kept:
         return lambda predict: predict
-    target: Tensor | list[int]
-    if all(isinstance(m, int) for m in leaders):
-        target = [int(m) for m in leaders] * (len(output_rows) if len(leaders) == 1 else 1)
-    else:
-        x, _ = batch.model.motions_to_model(list(leaders))  # type: ignore[arg-type]
-        target = torch.nn.functional.pad(x, (0, 0, 0, config.batch_frames - x.shape[1]))
     pinned = None
     if config.leader_body == "auto":
         per_output = list(leaders) * (len(output_rows) if len(leaders) == 1 else 1)
         pinned = _travel_rule(batch, per_output, list(followers))
-    part = "lower" if config.leader_body == "auto" else config.leader_body
+    return lambda predict: keeping_parts(predict, kept, output_rows, pinned)
 
-    def wrap(predict: X0Predictor) -> X0Predictor:
-        return keeping_leader_body(
-            predict, part, config.leader_body_steps, output_rows, target, pinned
-        )
 
-    return wrap
+def _sources(
+    batch: TransferBatch, motions: Sequence[Source], num_outputs: int
+) -> Tensor | list[int | Tensor]:
+    """`KeptPart.source` of per-output (or one shared) motions: normalised features padded to
+    the batch's frames when all are real, else per output its batch row (a generated motion)
+    or its features ``[T, F]`` (a real one)."""
+    real = [m for m in motions if not isinstance(m, int)]
+    if not real:
+        return [int(m) for m in motions] * (num_outputs if len(motions) == 1 else 1)
+    x, _ = batch.model.motions_to_model(real)  # type: ignore[arg-type]
+    x = torch.nn.functional.pad(x, (0, 0, 0, batch.config.batch_frames - x.shape[1]))
+    if len(real) == len(motions):
+        return x
+    features = iter(x)
+    return [m if isinstance(m, int) else next(features) for m in motions]
 
 
 def _travel_rule(

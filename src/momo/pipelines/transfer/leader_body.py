@@ -1,4 +1,5 @@
-"""``leader_body``: outputs keep the leader's body part while the rest is transferred.
+"""``leader_body`` and ``follower_body``: outputs keep a body part of the leader (and take one of
+the follower) while the rest is transferred.
 
 At the chosen sampling timesteps every output row's x0 prediction takes the leader's
 normalised features on the part's channels (`momo.motion.body_parts`) before the scheduler
@@ -12,11 +13,17 @@ leader's from its own row's prediction at that step.
 alike (two walks in different styles, where the legs carry the follower's style). The speeds are
 a real motion's own and a generated one's as predicted at that step, so the choice is made
 again at every kept step; it settles within the first few steps as the predictions do.
+
+``follower_body="upper"`` is the other half: at its steps the same outputs take the follower's
+upper body (a real follower's as given, a generated one's as predicted), so with the leader's
+lower body kept those steps compose the two motions by body part, as SINC composes training
+data, and the steps left out (the last ones, at low noise) let the model join the parts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -31,6 +38,9 @@ from momo.motion.body_parts import body_part_mask
 #: Parts an output may keep from the leader ("none": nothing kept; "auto": the lower body when
 #: leader and follower travel differently, see `travels_differently`).
 LEADER_BODY_PARTS = ("none", "root", "lower", "auto")
+#: Parts an output may take from its follower at chosen steps, in the outputs that keep their
+#: leader's part (all outputs when the leader keeps nothing).
+FOLLOWER_BODY_PARTS = ("none", "upper")
 #: ``auto``: least difference of root speed (m/s) that counts as travelling differently.
 AUTO_SPEED_GAP = 0.15
 #: ``auto``: least difference of root speed, as a share of the faster motion's.
@@ -44,17 +54,31 @@ def resolve_leader_body(part: Any, steps: Any, num_timesteps: int) -> tuple[str,
     Raises:
         TransferError: an unknown part, or steps that are not timesteps of the model.
     """
+    return _resolve_part("leader_body", LEADER_BODY_PARTS, part, steps, num_timesteps)
+
+
+def resolve_follower_body(part: Any, steps: Any, num_timesteps: int) -> tuple[str, tuple[int, ...]]:
+    """``(part, timesteps)`` of ``follower_body`` checked: part one of `FOLLOWER_BODY_PARTS`
+    (None: "none"), steps as in `resolve_leader_body`.
+
+    Raises:
+        TransferError: an unknown part, or steps that are not timesteps of the model.
+    """
+    return _resolve_part("follower_body", FOLLOWER_BODY_PARTS, part, steps, num_timesteps)
+
+
+def _resolve_part(
+    option: str, parts: tuple[str, ...], part: Any, steps: Any, num_timesteps: int
+) -> tuple[str, tuple[int, ...]]:
     part = "none" if part is None else part
-    if part not in LEADER_BODY_PARTS:
-        raise TransferError(
-            f"leader_body must be one of {', '.join(LEADER_BODY_PARTS)}, got {part!r}"
-        )
+    if part not in parts:
+        raise TransferError(f"{option} must be one of {', '.join(parts)}, got {part!r}")
     if part == "none":
         return part, ()
     if steps is None:
         return part, tuple(range(num_timesteps))
     if isinstance(steps, (str, bytes)) or not isinstance(steps, Iterable):
-        raise TransferError(f"leader_body_steps must be a list of timesteps, got {steps!r}")
+        raise TransferError(f"{option}_steps must be a list of timesteps, got {steps!r}")
     values = list(steps)
     bad = [
         v
@@ -63,7 +87,7 @@ def resolve_leader_body(part: Any, steps: Any, num_timesteps: int) -> tuple[str,
     ]
     if bad or not values:
         raise TransferError(
-            f"leader_body_steps must be timesteps in 0..{num_timesteps - 1}, got "
+            f"{option}_steps must be timesteps in 0..{num_timesteps - 1}, got "
             f"{bad[:3] if bad else 'none'}"
         )
     return part, tuple(sorted({int(v) for v in values}))
@@ -88,44 +112,76 @@ def travels_differently(leader_speed: float, follower_speed: float) -> bool:
 PinRule = Callable[[Tensor], list[bool]]
 
 
-def keeping_leader_body(
+@dataclass(frozen=True)
+class KeptPart:
+    """A body part that output rows take from a source motion at some timesteps.
+
+    Attributes:
+        part: a body part of `BODY_PARTS`.
+        timesteps: model timesteps at which it is taken.
+        source: the sources' normalised features ``[len(output_rows) or 1, T, F]`` (real
+            motions, padded to the batch's frames), or per output the batch row whose
+            prediction is its source (a generated motion) or its features ``[T, F]``.
+        lengths: per output (or one shared) the source's own frames: later frames of an
+            output are left to the model (a follower shorter than the leader); None: all.
+    """
+
+    part: str
+    timesteps: frozenset[int]
+    source: Tensor | Sequence[int | Tensor]
+    lengths: Sequence[int] | None = None
+
+
+def keeping_parts(
     predict: X0Predictor,
-    part: str,
-    timesteps: Sequence[int],
+    kept: Sequence[KeptPart],
     output_rows: Sequence[int],
-    leader: Tensor | Sequence[int],
     pinned: PinRule | None = None,
 ) -> X0Predictor:
-    """``predict`` whose output rows keep the leader's ``part`` at ``timesteps``.
+    """``predict`` whose output rows take the ``kept`` parts at their timesteps (later parts
+    over earlier ones where channels overlap).
 
     Args:
         predict: (x_t, timestep) -> x0 of the whole batch.
-        part: a body part of `BODY_PARTS` ("root" or "lower").
-        timesteps: model timesteps at which the part is kept.
+        kept: the parts, with their timesteps and sources.
         output_rows: batch rows of the outputs.
-        leader: each output's leader: normalised features ``[len(output_rows) or 1, T, F]``
-            (real leaders, padded to the batch's frames), or per output the batch row whose
-            prediction is its leader's (generated leaders).
-        pinned: which output rows keep the part (``leader_body="auto"``), decided at each kept
-            step from that step's x0 prediction of the whole batch; None: all of them.
+        pinned: which output rows take the parts (``leader_body="auto"``), decided at each step
+            where a part is taken, from that step's x0 prediction of the whole batch; None: all.
     """
-    keep_at = frozenset(int(t) for t in timesteps)
-    mask = torch.as_tensor(body_part_mask(part))
+    masks = [torch.as_tensor(body_part_mask(k.part)) for k in kept]
 
     def predict_x0(x_t: Tensor, timestep: int) -> Tensor:
         x0 = predict(x_t, timestep)
-        if timestep not in keep_at:
+        now = [(k, m) for k, m in zip(kept, masks) if timestep in k.timesteps]
+        if not now:
             return x0
         flags = [True] * len(output_rows) if pinned is None else pinned(x0)
         which = [i for i, flag in enumerate(flags) if flag]
         if not which:
             return x0
-        target = leader if isinstance(leader, Tensor) else x0[list(leader)]
-        if len(target) > 1:
-            target = target[which]
         rows = [output_rows[i] for i in which]
+        taken = x0[rows]
+        for k, mask in now:
+            target = _target(k.source, x0)
+            if len(target) > 1:
+                target = target[which]
+            where = mask.to(x0.device).expand(len(rows), x0.shape[1], -1)
+            if k.lengths is not None:
+                lengths = list(k.lengths) * (len(output_rows) if len(k.lengths) == 1 else 1)
+                frames = torch.arange(x0.shape[1], device=x0.device)
+                within = frames[None, :] < torch.tensor([lengths[i] for i in which])[:, None]
+                where = where & within[:, :, None].to(x0.device)
+            taken = torch.where(where, target.to(x0.dtype), taken)
         x0 = x0.clone()
-        x0[rows] = torch.where(mask.to(x0.device), target.to(x0.dtype), x0[rows])
+        x0[rows] = taken
         return x0
 
     return predict_x0
+
+
+def _target(source: Tensor | Sequence[int | Tensor], x0: Tensor) -> Tensor:
+    """A `KeptPart`'s source features at a step whose x0 prediction is ``x0``."""
+    if isinstance(source, Tensor):
+        return source
+    rows = [x0[s] if isinstance(s, int) else s.to(x0) for s in source]
+    return torch.stack(rows)

@@ -2,8 +2,9 @@
 
 Which layers and steps mix best, the outputs' guidance, how many DDIM steps to take, whether
 real motions should take the ``reuse_inversion`` path, whether outputs take a real leader's root
-path as given (``leader_root_path``) or keep its lower body (``leader_body``) depend on the
-model, so a model may carry its own defaults::
+path as given (``leader_root_path``), keep its lower body (``leader_body``) or take the
+follower's upper body (``follower_body``) depend on the model, so a model may carry its own
+defaults::
 
     "extra": {"transfer_defaults": {"layers": [1, 2, 3, 4, 5], "steps": [10, 11, ..., 90],
                                     "num_steps": 100, "reuse_inversion": false}}
@@ -35,6 +36,8 @@ _KINDS: dict[str, str] = {
     "inversion_corrections": "integer",
     "leader_body": "string",
     "leader_body_steps": "integers",
+    "follower_body": "string",
+    "follower_body_steps": "integers",
     "guidance_scale": "number",
 }
 

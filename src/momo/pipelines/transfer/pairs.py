@@ -74,7 +74,8 @@ def transfer_pairs(
         progress: show progress bars.
         **options: `momo.transfer`'s layers, steps, guidance_scale, assign_root_rotation,
             follower_copies, reference_rounding, num_steps, output_text, leader_root_path,
-            inversion_corrections, leader_body, leader_body_steps, reuse_inversion
+            inversion_corrections, leader_body, leader_body_steps, follower_body,
+            follower_body_steps, reuse_inversion
             (the distinct leaders and followers are inverted together while each pair's
             mixed attention is recorded; then the outputs are sampled alone).
 

@@ -75,6 +75,8 @@ def transfer(
     output_text: str = "follower",
     leader_body: str | None = None,
     leader_body_steps: Sequence[int] | None = None,
+    follower_body: str | None = None,
+    follower_body_steps: Sequence[int] | None = None,
 ) -> TransferResult:
     """Transfer each follower's motifs onto the leader's outline (MoMo).
 
@@ -142,6 +144,18 @@ def transfer(
             default, else "none".
         leader_body_steps: the model timesteps at which the part is kept (default: the
             model's stored default, else every timestep).
+        follower_body: a body part the outputs take from their follower at
+            ``follower_body_steps``: ``"upper"`` (spine, arms and head; the channels the
+            lower body leaves) or ``"none"``. It applies to the outputs that keep the leader's
+            part (with ``leader_body="auto"``, those whose leader and follower travel
+            differently; every output when ``leader_body`` is "none"): their x0 prediction
+            takes the follower's normalised features on the part's channels, a real
+            follower's as given, a generated one's as denoised. With the leader's lower body
+            kept as well, those steps compose the two motions by body part, and the steps
+            left out let the model join them. Default: the model's stored default, else
+            "none".
+        follower_body_steps: the model timesteps at which the part is taken (default: the
+            model's stored default, else every timestep).
 
     Returns:
         A `TransferResult` with one output per follower.
@@ -172,6 +186,8 @@ def transfer(
         inversion_corrections=inversion_corrections,
         leader_body=leader_body,
         leader_body_steps=leader_body_steps,
+        follower_body=follower_body,
+        follower_body_steps=follower_body_steps,
     )
     if inversions is not None and config.reuse_inversion:
         raise TransferError(
