@@ -104,4 +104,6 @@ def test_real_leader_with_default_model(shared_data: Path, tmp_path: Path, frame
     # stores leader_body="auto", so the rotation is the leader's as given (the reference's plain
     # assignment takes the reconstruction's); float32 normalisation round trip only.
     assert result.config["leader_body"] == "auto"
+    assert result.config["follower_body"] == "upper"
+    assert result.config["follower_body_steps"] == list(range(2, model.num_timesteps))
     np.testing.assert_allclose(result.outputs[0].features[:, 0], leader.features[:, 0], atol=1e-5)
