@@ -148,6 +148,19 @@ def synthetic_motion(frames: int, seed: int = 0, text: str | None = "a person wa
     return Motion(features.astype(np.float32), text=text, name=f"synthetic_{seed}")
 
 
+def travelling(motion: Motion, step: float) -> Motion:
+    """``motion`` whose root moves ``step`` metres forward every frame (features 1-2)."""
+    features = np.array(motion.features, copy=True)
+    features[:, 1] = 0.0
+    features[:, 2] = step
+    return Motion(features, text=motion.text)
+
+
+def feature_scale(features: np.ndarray) -> float:
+    """A bound on the features' magnitude, for tolerances relative to it."""
+    return float(np.abs(features).max()) + 1.0
+
+
 def walking_joints(frames: int = 24, speed: float = 1.0) -> np.ndarray:
     """The canonical rest pose (facing +Z, feet on the floor) sliding along +Z with swinging
     hands, at 20 fps: float32 [frames, 22, 3] metres."""

@@ -118,6 +118,26 @@ def test_a_sweep_writes_one_run_per_configuration_and_a_table(
     assert len(list((tmp_path / "sweep" / "inversions").glob("*.npy"))) == 6  # 3 motions x 2
 
 
+def _sweep_axis(
+    folders: dict[str, Path], tmp_path: Path, option: str, values: list
+) -> list[tuple[object, dict, dict, np.ndarray]]:
+    """Sweep one option; per value: the run's transfer options, MoMo's summary and first
+    pair's output."""
+    sweep = tmp_path / "sweep.json"
+    sweep.write_text(json.dumps({option: values}))
+    assert main(_argv(folders, tmp_path / "sweep", "--sweep", str(sweep))) == 0
+    rows = json.loads((tmp_path / "sweep" / "sweep.json").read_text())
+    runs = []
+    for row in rows:
+        run = tmp_path / "sweep" / row["folder"]
+        settings = json.loads((run / "summary.json").read_text())["settings"]
+        output = np.load(run / "pairs" / "0000.npz")["momo"]
+        runs.append(
+            (row["configuration"][option], settings["transfer_options"], row["summary"], output)
+        )
+    return runs
+
+
 def test_the_output_prompt_axis_conditions_the_outputs(
     folders: dict[str, Path], tmp_path: Path
 ) -> None:
@@ -125,31 +145,19 @@ def test_the_output_prompt_axis_conditions_the_outputs(
     from momo.pipelines.transfer.config import OUTPUT_TEXTS
 
     assert OUTPUT_PROMPTS == OUTPUT_TEXTS
-    sweep = tmp_path / "sweep.json"
-    sweep.write_text(json.dumps({"output_prompt": ["follower", "none"]}))
-    assert main(_argv(folders, tmp_path / "sweep", "--sweep", str(sweep))) == 0
-    rows = json.loads((tmp_path / "sweep" / "sweep.json").read_text())
-    outputs = []
-    for row in rows:
-        run = tmp_path / "sweep" / row["folder"]
-        settings = json.loads((run / "summary.json").read_text())["settings"]
-        assert settings["transfer_options"]["output_text"] == row["configuration"]["output_prompt"]
-        outputs.append(np.load(run / "pairs" / "0000.npz")["momo"])
-    assert np.abs(outputs[0] - outputs[1]).max() > 1e-4  # the prompt reaches the outputs
+    runs = _sweep_axis(folders, tmp_path, "output_prompt", ["follower", "none"])
+    for value, options, _, _ in runs:
+        assert options["output_text"] == value
+    assert np.abs(runs[0][3] - runs[1][3]).max() > 1e-4  # the prompt reaches the outputs
 
 
 def test_the_leader_body_axis_keeps_the_leaders_lower_body(
     folders: dict[str, Path], tmp_path: Path
 ) -> None:
-    sweep = tmp_path / "sweep.json"
-    sweep.write_text(json.dumps({"leader_body": ["none", "lower"]}))
-    assert main(_argv(folders, tmp_path / "sweep", "--sweep", str(sweep))) == 0
-    rows = json.loads((tmp_path / "sweep" / "sweep.json").read_text())
-    for row in rows:
-        run = tmp_path / "sweep" / row["folder"]
-        settings = json.loads((run / "summary.json").read_text())["settings"]
-        assert settings["transfer_options"]["leader_body"] == row["configuration"]["leader_body"]
-    plain, kept = rows[0]["summary"], rows[1]["summary"]
+    runs = _sweep_axis(folders, tmp_path, "leader_body", ["none", "lower"])
+    for value, options, _, _ in runs:
+        assert options["leader_body"] == value
+    plain, kept = runs[0][2], runs[1][2]
     # the kept root and legs: the leader's path and foot contacts exactly
     assert plain["leader_root_distance"] > 1e-2 and kept["leader_root_distance"] <= 1e-4
     assert plain["leader_foot_contact"] < 1 and kept["leader_foot_contact"] == 1
@@ -158,18 +166,10 @@ def test_the_leader_body_axis_keeps_the_leaders_lower_body(
 def test_the_follower_body_axis_reaches_the_outputs(
     folders: dict[str, Path], tmp_path: Path
 ) -> None:
-    sweep = tmp_path / "sweep.json"
-    sweep.write_text(json.dumps({"follower_body": ["none", "upper"]}))
-    assert main(_argv(folders, tmp_path / "sweep", "--sweep", str(sweep))) == 0
-    rows = json.loads((tmp_path / "sweep" / "sweep.json").read_text())
-    outputs = []
-    for row in rows:
-        run = tmp_path / "sweep" / row["folder"]
-        settings = json.loads((run / "summary.json").read_text())["settings"]
-        options = settings["transfer_options"]
-        assert options["follower_body"] == row["configuration"]["follower_body"]
-        outputs.append(np.load(run / "pairs" / "0000.npz")["momo"])
-    assert np.abs(outputs[0] - outputs[1]).max() > 1e-4
+    runs = _sweep_axis(folders, tmp_path, "follower_body", ["none", "upper"])
+    for value, options, _, _ in runs:
+        assert options["follower_body"] == value
+    assert np.abs(runs[0][3] - runs[1][3]).max() > 1e-4
 
 
 @pytest.mark.parametrize(

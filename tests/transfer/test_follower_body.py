@@ -7,28 +7,15 @@ import dataclasses
 import numpy as np
 import pytest
 
-from kit import synthetic_motion, tiny_model
+from kit import feature_scale, synthetic_motion, tiny_model, travelling
 from momo.errors import TransferError
 from momo.motion.body_parts import body_part_mask
-from momo.motion.motion import Motion
 from momo.pipelines.transfer import transfer
 from momo.pipelines.transfer.model_defaults import TRANSFER_DEFAULTS
 from momo.pipelines.transfer.pairs import transfer_pairs
 
 UPPER = body_part_mask("upper")
 LOWER = body_part_mask("lower")
-
-
-def _scale(features: np.ndarray) -> float:
-    return float(np.abs(features).max()) + 1.0
-
-
-def _travelling(motion: Motion, step: float) -> Motion:
-    """``motion`` whose root moves ``step`` metres forward every frame (features 1-2)."""
-    features = np.array(motion.features, copy=True)
-    features[:, 1] = 0.0
-    features[:, 2] = step
-    return Motion(features, text=motion.text)
 
 
 @pytest.mark.parametrize("reuse_inversion", [False, True])
@@ -44,8 +31,8 @@ def test_every_step_composes_the_leaders_legs_with_the_followers_upper_body(
     out = result.outputs[0].features
     # The last DDIM step returns x0: both parts are the given motions' up to the normaliser's
     # float64 round trip, and together they are every channel.
-    assert np.abs(out[:, UPPER] - follower.features[:, UPPER]).max() <= 1e-9 * _scale(out)
-    assert np.abs(out[:, LOWER] - leader.features[:, LOWER]).max() <= 1e-9 * _scale(out)
+    assert np.abs(out[:, UPPER] - follower.features[:, UPPER]).max() <= 1e-9 * feature_scale(out)
+    assert np.abs(out[:, LOWER] - leader.features[:, LOWER]).max() <= 1e-9 * feature_scale(out)
     assert result.config["follower_body"] == "upper"
     assert result.config["follower_body_steps"] == list(range(model.num_timesteps))
 
@@ -59,7 +46,7 @@ def test_steps_left_out_let_the_model_change_the_part() -> None:
     )  # fmt: skip
     out = result.outputs[0].features
     assert np.abs(out[:, UPPER] - follower.features[:, UPPER]).max() > 1e-4
-    assert np.abs(out[:, LOWER] - leader.features[:, LOWER]).max() <= 1e-9 * _scale(out)
+    assert np.abs(out[:, LOWER] - leader.features[:, LOWER]).max() <= 1e-9 * feature_scale(out)
     kept_only = (
         transfer(model, leader, [follower], seed=0, progress=False, leader_body="lower")
         .outputs[0]
@@ -75,7 +62,9 @@ def test_without_a_kept_leader_part_every_output_takes_the_followers_part() -> N
     result = transfer(model, leader, followers, seed=0, progress=False, follower_body="upper")
     for output, follower in zip(result.outputs, followers):
         got = output.features
-        assert np.abs(got[:, UPPER] - follower.features[:, UPPER]).max() <= 1e-9 * _scale(got)
+        assert np.abs(got[:, UPPER] - follower.features[:, UPPER]).max() <= 1e-9 * feature_scale(
+            got
+        )
 
 
 def test_generated_and_real_followers_in_one_batch() -> None:
@@ -85,9 +74,9 @@ def test_generated_and_real_followers_in_one_batch() -> None:
         model, leader, [real, "a person waves"], seed=3, progress=False, follower_body="upper"
     )
     first, second = (o.features for o in result.outputs)
-    assert np.abs(first[:, UPPER] - real.features[:, UPPER]).max() <= 1e-9 * _scale(first)
+    assert np.abs(first[:, UPPER] - real.features[:, UPPER]).max() <= 1e-9 * feature_scale(first)
     generated = result.followers[1].features  # that follower's own row, as denoised
-    assert np.abs(second[:, UPPER] - generated[:, UPPER]).max() <= 1e-9 * _scale(second)
+    assert np.abs(second[:, UPPER] - generated[:, UPPER]).max() <= 1e-9 * feature_scale(second)
 
 
 def test_a_follower_shorter_than_the_leader_leaves_the_later_frames_to_the_model() -> None:
@@ -100,7 +89,7 @@ def test_a_follower_shorter_than_the_leader_leaves_the_later_frames_to_the_model
     out = result.outputs[0].features
     assert out.shape[0] == 30
     head = out[:20, UPPER] - follower.features[:, UPPER]
-    assert np.abs(head).max() <= 1e-9 * _scale(out)
+    assert np.abs(head).max() <= 1e-9 * feature_scale(out)
     # the padding (the mean pose, 0 once normalised) is not imposed on the frames after it
     mean = model.normalizer.mean[UPPER]
     assert np.abs(out[20:, UPPER] - mean).max() > 1e-3
@@ -108,16 +97,18 @@ def test_a_follower_shorter_than_the_leader_leaves_the_later_frames_to_the_model
 
 def test_auto_takes_the_part_only_where_it_keeps_the_leaders_legs() -> None:
     model = tiny_model(seed=0)
-    leader = _travelling(synthetic_motion(24, seed=1), 0.06)
-    standing = _travelling(synthetic_motion(24, seed=2), 0.0)
-    walking = _travelling(synthetic_motion(24, seed=2), 0.05)
+    leader = travelling(synthetic_motion(24, seed=1), 0.06)
+    standing = travelling(synthetic_motion(24, seed=2), 0.0)
+    walking = travelling(synthetic_motion(24, seed=2), 0.05)
     options = {"leader_body": "auto", "follower_body": "upper", "seed": 0, "progress": False}
     moved = transfer(model, leader, [standing], **options).outputs[0].features
-    assert np.abs(moved[:, UPPER] - standing.features[:, UPPER]).max() <= 1e-9 * _scale(moved)
+    assert np.abs(moved[:, UPPER] - standing.features[:, UPPER]).max() <= 1e-9 * feature_scale(
+        moved
+    )
     alike = transfer(model, leader, [walking], **options).outputs[0].features
     plain = transfer(model, leader, [walking], **{**options, "follower_body": "none"})
     expected = plain.outputs[0].features
-    assert np.abs(alike - expected).max() <= 1e-9 * _scale(expected)
+    assert np.abs(alike - expected).max() <= 1e-9 * feature_scale(expected)
     assert np.abs(alike[:, UPPER] - walking.features[:, UPPER]).max() > 1e-3
 
 
@@ -131,7 +122,7 @@ def test_pair_batches_equal_single_transfers() -> None:
     for (leader, follower), got in zip(pairs, batched):
         alone = transfer(model, leader, [follower], seed=0, progress=False, **options)
         expected = alone.outputs[0].features
-        assert np.abs(got.outputs[0].features - expected).max() <= 1e-8 * _scale(expected)
+        assert np.abs(got.outputs[0].features - expected).max() <= 1e-8 * feature_scale(expected)
 
 
 def test_a_models_stored_follower_body_applies() -> None:

@@ -7,10 +7,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from kit import synthetic_motion, tiny_model
+from kit import feature_scale, synthetic_motion, tiny_model, travelling
 from momo.errors import TransferError
 from momo.motion.body_parts import LOWER_BODY_JOINTS, body_part_mask
-from momo.motion.motion import Motion
 from momo.pipelines.transfer import transfer
 from momo.pipelines.transfer.leader_body import travel_speed, travels_differently
 from momo.pipelines.transfer.model_defaults import TRANSFER_DEFAULTS
@@ -40,10 +39,6 @@ def test_body_part_masks() -> None:
     assert (body_part_mask("upper") | body_part_mask("lower")).all()
 
 
-def _scale(features: np.ndarray) -> float:
-    return float(np.abs(features).max()) + 1.0
-
-
 @pytest.mark.parametrize("reuse_inversion", [False, True])
 def test_outputs_keep_a_real_leaders_lower_body(reuse_inversion: bool) -> None:
     model = tiny_model(seed=0)
@@ -62,7 +57,7 @@ def test_outputs_keep_a_real_leaders_lower_body(reuse_inversion: bool) -> None:
     out, given = result.outputs[0].features, leader.features
     # The last DDIM step returns x0, so the kept channels are the leader's given features up to
     # the normaliser's float64 round trip.
-    assert np.abs(out[:, kept] - given[:, kept]).max() <= 1e-9 * _scale(given)
+    assert np.abs(out[:, kept] - given[:, kept]).max() <= 1e-9 * feature_scale(given)
     assert np.abs(plain.outputs[0].features[:, kept] - given[:, kept]).max() > 1e-3
     # the reconstruction's root rotation does not replace the given one (assign_root_rotation
     # is on by default), and the other channels are still the model's
@@ -79,7 +74,7 @@ def test_a_generated_leaders_body_part_comes_from_its_own_row() -> None:
     )  # fmt: skip
     kept = body_part_mask("root")
     out, lead = result.outputs[0].features, result.leader.features
-    assert np.abs(out[:, kept] - lead[:, kept]).max() <= 1e-9 * _scale(lead)
+    assert np.abs(out[:, kept] - lead[:, kept]).max() <= 1e-9 * feature_scale(lead)
 
 
 def test_kept_only_at_the_noisiest_steps_the_part_is_not_pinned() -> None:
@@ -103,7 +98,7 @@ def test_pair_batches_keep_each_pairs_own_leader() -> None:
     for (leader, _), got in zip(pairs, batched):
         alone = transfer(model, leader, [follower], seed=0, progress=False, leader_body="lower")
         expected = alone.outputs[0].features
-        assert np.abs(got.outputs[0].features - expected).max() <= 1e-8 * _scale(expected)
+        assert np.abs(got.outputs[0].features - expected).max() <= 1e-8 * feature_scale(expected)
 
 
 def test_a_models_stored_leader_body_applies() -> None:
@@ -136,16 +131,8 @@ def test_bad_leader_body_options_are_refused(options: dict, message: str) -> Non
         transfer(model, leader, [follower], seed=0, progress=False, **options)
 
 
-def _travelling(motion: Motion, step: float) -> Motion:
-    """``motion`` whose root moves ``step`` metres forward every frame (features 1-2)."""
-    features = np.array(motion.features, copy=True)
-    features[:, 1] = 0.0
-    features[:, 2] = step
-    return Motion(features, text=motion.text)
-
-
 def test_the_travel_rule() -> None:
-    walk = _travelling(synthetic_motion(20, seed=1), 0.06)
+    walk = travelling(synthetic_motion(20, seed=1), 0.06)
     assert travel_speed(walk.features) == pytest.approx(0.06 * 20)
     assert travels_differently(1.3, 0.02) and travels_differently(0.02, 1.3)
     assert not travels_differently(1.25, 1.0)  # two walks
@@ -155,19 +142,19 @@ def test_the_travel_rule() -> None:
 
 def test_auto_keeps_the_lower_body_only_when_leader_and_follower_travel_differently() -> None:
     model = tiny_model(seed=0)
-    leader = _travelling(synthetic_motion(24, seed=1), 0.06)
-    standing = _travelling(synthetic_motion(24, seed=2), 0.0)
-    walking = _travelling(synthetic_motion(24, seed=2), 0.05)
+    leader = travelling(synthetic_motion(24, seed=1), 0.06)
+    standing = travelling(synthetic_motion(24, seed=2), 0.0)
+    walking = travelling(synthetic_motion(24, seed=2), 0.05)
     kept = body_part_mask("lower")
     moved = transfer(model, leader, [standing], seed=0, progress=False, leader_body="auto")
     out = moved.outputs[0].features
-    assert np.abs(out[:, kept] - leader.features[:, kept]).max() <= 1e-9 * _scale(out)
+    assert np.abs(out[:, kept] - leader.features[:, kept]).max() <= 1e-9 * feature_scale(out)
     both = transfer(model, leader, [walking], seed=0, progress=False, leader_body="auto")
     free = transfer(model, leader, [walking], seed=0, progress=False, leader_body="none")
     got, expected = both.outputs[0].features, free.outputs[0].features
     assert np.abs(got[:, kept] - leader.features[:, kept]).max() > 1e-3
     # nothing kept: the same outputs (the root rotation aside: see the next test)
-    assert np.abs(got[:, 1:] - expected[:, 1:]).max() <= 1e-9 * _scale(expected)
+    assert np.abs(got[:, 1:] - expected[:, 1:]).max() <= 1e-9 * feature_scale(expected)
 
 
 def test_with_leader_body_the_root_rotation_is_a_real_leaders_as_given() -> None:
@@ -178,10 +165,10 @@ def test_with_leader_body_the_root_rotation_is_a_real_leaders_as_given() -> None
         leader_body_steps=[7, 8, 9],
     )  # fmt: skip
     out, given = result.outputs[0].features, leader.features
-    assert np.abs(out[:, 0] - given[:, 0]).max() <= 1e-9 * _scale(given)
+    assert np.abs(out[:, 0] - given[:, 0]).max() <= 1e-9 * feature_scale(given)
     plain = transfer(model, leader, [follower], seed=0, progress=False)  # the reconstruction's
     reconstruction = plain.leader.features  # the inverted, then denoised row
     assert np.abs(plain.outputs[0].features[:, 0] - reconstruction[:, 0]).max() <= 1e-9 * (
-        _scale(reconstruction)
+        feature_scale(reconstruction)
     )
     assert np.abs(plain.outputs[0].features[:, 0] - given[:, 0]).max() > 1e-4
