@@ -112,12 +112,16 @@ def test_auto_takes_the_part_only_where_it_keeps_the_leaders_legs() -> None:
     assert np.abs(alike[:, UPPER] - walking.features[:, UPPER]).max() > 1e-3
 
 
-def test_pair_batches_equal_single_transfers() -> None:
+@pytest.mark.parametrize("reuse_inversion", [False, True])
+def test_pair_batches_equal_single_transfers(reuse_inversion: bool) -> None:
     model = tiny_model(seed=0)
     leaders = [synthetic_motion(24, seed=1), synthetic_motion(20, seed=4)]
     followers = [synthetic_motion(22, seed=2), synthetic_motion(24, seed=6)]
     pairs = list(zip(leaders, followers))
-    options = {"leader_body": "lower", "follower_body": "upper", "follower_body_steps": [6, 7]}
+    options = {
+        "leader_body": "lower", "follower_body": "upper", "follower_body_steps": [6, 7],
+        "reuse_inversion": reuse_inversion,
+    }  # fmt: skip
     batched = transfer_pairs(model, pairs, **options)
     for (leader, follower), got in zip(pairs, batched):
         alone = transfer(model, leader, [follower], seed=0, progress=False, **options)
