@@ -165,18 +165,26 @@ def keeping_parts(
             target = _target(k.source, x0)
             if len(target) > 1:
                 target = target[which]
-            where = mask.to(x0.device).expand(len(rows), x0.shape[1], -1)
-            if k.lengths is not None:
-                lengths = list(k.lengths) * (len(output_rows) if len(k.lengths) == 1 else 1)
-                frames = torch.arange(x0.shape[1], device=x0.device)
-                within = frames[None, :] < torch.tensor([lengths[i] for i in which])[:, None]
-                where = where & within[:, :, None].to(x0.device)
-            taken = torch.where(where, target.to(x0.dtype), taken)
+            where = _channels_and_frames(k, mask, which, len(output_rows), x0.shape[1])
+            taken = torch.where(where.to(x0.device), target.to(x0.dtype), taken)
         x0 = x0.clone()
         x0[rows] = taken
         return x0
 
     return predict_x0
+
+
+def _channels_and_frames(
+    kept: KeptPart, mask: Tensor, which: Sequence[int], num_outputs: int, num_frames: int
+) -> Tensor:
+    """Bool ``[len(which), num_frames, F]``: where the chosen outputs take ``kept``'s part (its
+    channels, within the source's own frames)."""
+    where = mask.expand(len(which), num_frames, -1)
+    if kept.lengths is None:
+        return where
+    lengths = list(kept.lengths) * (num_outputs if len(kept.lengths) == 1 else 1)
+    within = torch.arange(num_frames)[None, :] < torch.tensor([lengths[i] for i in which])[:, None]
+    return where & within[:, :, None]
 
 
 def _target(source: Tensor | Sequence[int | Tensor], x0: Tensor) -> Tensor:
