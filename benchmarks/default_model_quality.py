@@ -86,6 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
         "combinations (the first one gets the full tables)",
     )
     parser.add_argument("--skip-generation", action="store_true", help="only classifier + transfer")
+    parser.add_argument("--skip-transfer", action="store_true", help="only classifier + generation")
+    parser.add_argument(
+        "--pin-feet-steps",
+        default="model",
+        metavar="A:B",
+        help="timesteps at which generation pins feet: 'model' (its stored default), 'none', "
+        "or A:B inclusive",
+    )
     parser.add_argument(
         "--allow-data-mismatch",
         action="store_true",
@@ -142,14 +150,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         baselines = list(BASELINES)
     if not args.skip_generation:
         step = time.perf_counter()
+        pin_steps = None
+        if args.pin_feet_steps != "model":
+            from momo.pipelines.transfer.schedule import parse_span
+
+            pin_steps = parse_span(args.pin_feet_steps, model.num_timesteps, "pin-feet-steps")
         report["generation"] = generation_section(
             model, cache, classifier, num=args.num, frame_limit=frame_limit,
-            batch_size=args.batch_size, seed=args.seed,
+            batch_size=args.batch_size, seed=args.seed, pin_feet_steps=pin_steps,
         )  # fmt: skip
         seconds["generation"] = time.perf_counter() - step
 
     report["transfer_variants"] = {}
-    for name, options in variants.items():
+    for name, options in ({} if args.skip_transfer else variants).items():
         step = time.perf_counter()
         report["transfer_variants"][name] = transfer_section(
             model, cache, classifier, pairs=args.pairs,
@@ -157,7 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             seed=args.seed, baselines=baselines, options=options,
         )  # fmt: skip
         seconds[f"transfer ({name})"] = time.perf_counter() - step
-    report["transfer"] = report["transfer_variants"][next(iter(variants))]
+    if not args.skip_transfer:
+        report["transfer"] = report["transfer_variants"][next(iter(variants))]
     seconds["total"] = time.perf_counter() - total
     report["seconds"] = seconds
     report["settings"] = {

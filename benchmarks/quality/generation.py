@@ -27,8 +27,12 @@ def generation_section(
     frame_limit: int,
     batch_size: int,
     seed: int,
+    pin_feet_steps: tuple[int, ...] | None = None,
 ) -> dict[str, Any]:
-    """Generate from held-out captions; compare with the real held-out clips and a train floor."""
+    """Generate from held-out captions; compare with the real held-out clips and a train floor.
+
+    ``pin_feet_steps`` is passed to `momo.generate` (None: the model's stored default).
+    """
     from momo.evaluation.quality import diversity, fid, motion_set_quality
     from momo.pipelines.generate import generate
 
@@ -43,6 +47,7 @@ def generation_section(
     # Batches of similar lengths (less padding); one seed per batch.
     order = sorted(range(len(real)), key=lambda i: real[i].features.shape[0])
     generated: list[np.ndarray | None] = [None] * len(real)
+    pinned: list[int] = []
     start = time.perf_counter()
     for b, first in enumerate(range(0, len(order), batch_size)):
         batch = order[first : first + batch_size]
@@ -52,10 +57,12 @@ def generation_section(
             num_frames=[int(real[i].features.shape[0]) for i in batch],
             guidance_scale=GUIDANCE,
             seed=seed + b,
+            pin_feet_steps=pin_feet_steps,
             progress=False,
         )
         for i, motion in zip(batch, motions):
             generated[i] = motion.features
+        pinned = list(motions[0].meta.get("pin_feet_steps", []))
         logger.info(
             "generation: %d/%d motions, %.0f s", first + len(batch), len(real),
             time.perf_counter() - start,
@@ -94,6 +101,7 @@ def generation_section(
         "frame_limit": frame_limit,
         "guidance_scale": GUIDANCE,
         "sampler": "ddpm",
+        "pin_feet_steps": pinned,
         "batch_size": batch_size,
         "seed": seed,
         "mean_frames": float(np.mean([c.features.shape[0] for c in real])),

@@ -50,3 +50,26 @@ def test_generate_reports_a_missing_model(tmp_path, capsys):
             str(tmp_path / "nothing.pt")]  # fmt: skip
     assert main(argv) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_generate_pins_feet_at_the_given_steps(model_dir, tmp_path, capsys):
+    from momo.motion.fix_feet import fix_feet
+    from momo.motion.motion import Motion
+
+    base = ["generate", "--text", "a person walks", "--model", str(model_dir), "--frames", "12",
+            "--seed", "4", "--no-video"]  # fmt: skip
+    assert main([*base, "--out", str(tmp_path / "plain"), "--pin-feet-steps", "none"]) == 0
+    assert main([*base, "--out", str(tmp_path / "pinned"), "--pin-feet-steps", "0:0"]) == 0
+    plain = np.load(tmp_path / "plain" / "00_a_person_walks.npy")
+    pinned = np.load(tmp_path / "pinned" / "00_a_person_walks.npy")
+    expected = fix_feet(Motion(plain)).features
+    assert not np.allclose(plain, expected)
+    np.testing.assert_allclose(pinned, expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
+    resolved = json.loads((tmp_path / "pinned" / "generate.json").read_text())
+    assert resolved["pin_feet_steps"] == [0]
+    assert json.loads((tmp_path / "plain" / "generate.json").read_text())["pin_feet_steps"] == []
+    capsys.readouterr()
+    assert main([*base, "--out", str(tmp_path / "bad"), "--pin-feet-steps", "0:9"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--pin-feet-steps" in err and "outside 0..4" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "bad").exists()

@@ -8,6 +8,7 @@ import logging
 import random
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from momo.cli import options
 from momo.cli.common import add_model_options, add_overwrite_option, load_model_arg
@@ -20,6 +21,10 @@ from momo.utils.files import (
     path_exists,
 )
 from momo.utils.output_dirs import staged_directory
+
+if TYPE_CHECKING:
+    from momo.models.bundle import MotionDiffusionModel
+    from momo.motion.motion import Motion
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +70,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--steps", type=options.positive_int, default=None, metavar="N",
         help="respaced sampling steps (default: all of the model's timesteps)",
     )  # fmt: skip
+    parser.add_argument(
+        "--pin-feet-steps", metavar="A:B",
+        help="diffusion timesteps at which the model's prediction has its planted feet pinned, "
+        "inclusive; 0 among them pins the written motions' feet; 'none' never (default: the "
+        "model's setting, else none)",
+    )  # fmt: skip
     parser.add_argument("--no-video", action="store_true", help="skip the .mp4 files")
     add_skeleton_option(parser, names="smpl")
     add_fix_feet_option(parser)
@@ -90,36 +101,18 @@ def run(args: argparse.Namespace) -> int:
     interrupted run leaves ``--out`` as it was; ``--overwrite`` replaces an earlier run's
     files (other files in the folder are kept).
     """
-    import momo
     from momo.io.api import save_motion
 
     out_dir = Path(args.out)
-    if path_exists(out_dir) and not out_dir.is_dir():
-        raise OutputExistsError(
-            f"--out {out_dir} exists and is not a directory (or is a dangling symlink)"
-        )
     suffixes = [s for s in OUTPUT_SUFFIXES if not (args.no_video and s == ".mp4")]
     stems = output_stems(args.text, out_dir)
-    # Refuse before any slow work if an output is in the way or cannot be written.
-    for stem in stems:
-        for suffix in suffixes:
-            check_output_path(stem.with_suffix(suffix), overwrite=args.overwrite)
-    check_output_path(out_dir / CONFIG_NAME, overwrite=args.overwrite)
-    check_writable_location(out_dir)
+    _check_outputs(out_dir, stems, suffixes, overwrite=args.overwrite)
     skeleton = resolve_skeleton(args.skeleton, has_follower=False)
 
     # A drawn seed is recorded in generate.json so any run can be repeated.
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     model = load_model_arg(args)
-    motions = momo.generate(
-        model,
-        args.text,
-        num_frames=args.frames,
-        guidance_scale=args.guidance,
-        seed=seed,
-        sampler=args.sampler,
-        num_steps=args.steps,
-    )
+    motions = _generated(model, args, seed)
     if args.fix_feet:
         motions, _ = fixed_feet(motions, [stem.name for stem in stems])
     written = [stem.with_suffix(suffix) for stem in stems for suffix in suffixes]
@@ -132,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
         "seed": seed,
         "sampler": args.sampler,
         "steps": args.steps,
+        "pin_feet_steps": motions[0].meta["pin_feet_steps"],
         "fix_feet": bool(args.fix_feet),
         "model_config": model.config.to_dict(),
         "outputs": [str(path) for path in written],
@@ -148,3 +142,38 @@ def run(args: argparse.Namespace) -> int:
     for path in written:
         print(path)
     return 0
+
+
+def _check_outputs(
+    out_dir: Path, stems: list[Path], suffixes: list[str], *, overwrite: bool
+) -> None:
+    """Refuse before any slow work if an output is in the way or cannot be written."""
+    if path_exists(out_dir) and not out_dir.is_dir():
+        raise OutputExistsError(
+            f"--out {out_dir} exists and is not a directory (or is a dangling symlink)"
+        )
+    for stem in stems:
+        for suffix in suffixes:
+            check_output_path(stem.with_suffix(suffix), overwrite=overwrite)
+    check_output_path(out_dir / CONFIG_NAME, overwrite=overwrite)
+    check_writable_location(out_dir)
+
+
+def _generated(model: MotionDiffusionModel, args: argparse.Namespace, seed: int) -> list[Motion]:
+    """``momo.generate`` with the command's settings (``--pin-feet-steps`` parsed here)."""
+    import momo
+    from momo.pipelines.transfer.schedule import parse_span
+
+    pin_steps = None
+    if args.pin_feet_steps is not None:
+        pin_steps = parse_span(args.pin_feet_steps, model.num_timesteps, "pin-feet-steps")
+    return momo.generate(
+        model,
+        args.text,
+        num_frames=args.frames,
+        guidance_scale=args.guidance,
+        seed=seed,
+        sampler=args.sampler,
+        num_steps=args.steps,
+        pin_feet_steps=pin_steps,
+    )

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from momo.errors import TransferError
+from momo.pipelines.stored_defaults import stored_defaults
 
 if TYPE_CHECKING:
     from momo.models.bundle import MotionDiffusionModel
@@ -49,33 +49,4 @@ def model_transfer_defaults(model: MotionDiffusionModel) -> dict[str, Any]:
         TransferError: an unknown option or a value of the wrong type (the model's
             ``config.json`` is malformed).
     """
-    extra = getattr(model.config, "extra", None) or {}
-    stored = extra.get(TRANSFER_DEFAULTS) or {}
-    if not isinstance(stored, dict):
-        raise TransferError(f"the model's {TRANSFER_DEFAULTS} must be a JSON object")
-    unknown = sorted(set(stored) - set(_KINDS))
-    if unknown:
-        raise TransferError(
-            f"the model's {TRANSFER_DEFAULTS} has unknown options {unknown}; "
-            f"known: {sorted(_KINDS)}"
-        )
-    return {key: _checked(key, value) for key, value in stored.items()}
-
-
-def _checked(key: str, value: Any) -> Any:
-    kind = _KINDS[key]
-    if kind == "boolean" and isinstance(value, bool):
-        return value
-    if kind == "number" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    if kind == "string" and isinstance(value, str):
-        return value
-    if kind == "integer" and isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if (
-        kind == "integers"
-        and isinstance(value, list)
-        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-    ):
-        return tuple(value)
-    raise TransferError(f"the model's {TRANSFER_DEFAULTS}.{key} must be {kind}, got {value!r}")
+    return stored_defaults(model, TRANSFER_DEFAULTS, _KINDS)
