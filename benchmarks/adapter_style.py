@@ -91,7 +91,12 @@ def generate(model, texts: list[str], frames: int, seed: int) -> list[np.ndarray
     out = []
     for start in range(0, len(texts), 16):
         batch = momo.generate(
-            model, texts[start : start + 16], num_frames=frames, seed=seed + start, progress=False
+            model,
+            texts[start : start + 16],
+            num_frames=frames,
+            seed=seed + start,
+            pin_feet_steps=(),  # raw samples, as the adapter numbers were measured
+            progress=False,
         )
         out += [m.features for m in batch]
     return out

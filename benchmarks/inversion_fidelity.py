@@ -52,6 +52,7 @@ def reconstruction(model: Any, motion: Any) -> dict[str, float]:
         guidance_scale=1.0,
         sampler="ddim",
         noise=latents.float().cpu(),
+        pin_feet_steps=(),  # the plain DDIM reconstruction, nothing pinned
         progress=False,
     )[0]
     a, b = motion.joints(), back.joints()

@@ -107,3 +107,19 @@ def test_real_leader_with_default_model(shared_data: Path, tmp_path: Path, frame
     assert result.config["follower_body"] == "upper"
     assert result.config["follower_body_steps"] == list(range(2, model.num_timesteps))
     np.testing.assert_allclose(result.outputs[0].features[:, 0], leader.features[:, 0], atol=1e-5)
+
+
+def test_default_generation_pins_planted_feet() -> None:
+    import momo
+    from momo.evaluation.quality import foot_skating_ratio
+
+    model = momo.load_model("default")
+    prompts = ["a person walks forward", "an exhausted person walks forward"] * 2
+    kwargs = dict(num_frames=80, seed=0, progress=False)
+    pinned = momo.generate(model, prompts, **kwargs)
+    raw = momo.generate(model, prompts, pin_feet_steps=(), **kwargs)
+    assert all(m.meta["pin_feet_steps"] == [0, 1, 2] for m in pinned)
+    assert all(m.meta["pin_feet_steps"] == [] for m in raw)
+    skating = [np.mean([foot_skating_ratio(m.joints()) for m in ms]) for ms in (pinned, raw)]
+    assert skating[1] > 0.05  # these walks do slide without the pins
+    assert skating[0] < 0.5 * skating[1]

@@ -8,7 +8,7 @@ import pytest
 import momo
 from momo.evaluation.quality import foot_skating_ratio
 from momo.io.api import features_keeping_frames
-from momo.motion.fix_feet import feature_contacts, fix_feet, leg_rotations_6d
+from momo.motion.fix_feet import feature_contacts, fix_feet, floor_contacts, leg_rotations_6d
 from momo.motion.foot_ik import (
     LEGS,
     contact_runs,
@@ -191,3 +191,31 @@ def test_fix_feet_without_contacts_changes_nothing() -> None:
     features[:, FOOT_CONTACT] = 0.0
     plain = momo.Motion(features)
     np.testing.assert_array_equal(fix_feet(plain).features, plain.features)
+
+
+def test_floor_contacts_are_the_low_ankles_and_toes() -> None:
+    joints = np.zeros((3, NUM_JOINTS, 3))
+    joints[:, :, 1] = 1.0
+    joints[0, [7, 10], 1] = 0.01  # left ankle and toe down at frame 0
+    joints[1, 11, 1] = 0.049  # right toe just below 5 cm at frame 1
+    joints[2, 8, 1] = 0.051  # right ankle just above it at frame 2
+    expected = [[1, 1, 0, 0], [0, 0, 0, 1], [0, 0, 0, 0]]
+    np.testing.assert_array_equal(floor_contacts(joints), np.array(expected, dtype=bool))
+
+
+def test_floor_contacts_pin_feet_the_labels_leave_sliding() -> None:
+    labelled = _stance_motion()
+    unlabelled = momo.Motion(labelled.features.copy(), text="stands")
+    unlabelled.features[:, FOOT_CONTACT] = 0.0  # labels say the feet never touch the floor
+    assert np.array_equal(fix_feet(unlabelled).features, unlabelled.features)
+    fixed = fix_feet(unlabelled, blend=3, contacts="floor")
+    joints = unlabelled.joints().astype(np.float64)
+    expected = fix_foot_joints(joints, floor_contacts(joints), blend=3)
+    assert floor_contacts(joints)[:, [1, 3]].all()  # the stance's toes are on the floor
+    np.testing.assert_allclose(fixed.joints(), expected, atol=2e-6)
+    assert foot_skating_ratio(unlabelled.joints()) > 0.3
+    assert foot_skating_ratio(fixed.joints()) < foot_skating_ratio(unlabelled.joints()) / 3
+    np.testing.assert_array_equal(fixed.features[:, FOOT_CONTACT], 0.0)  # labels kept
+    assert fixed.meta["fix_feet"]["contacts"] == "floor"
+    with pytest.raises(ValueError, match="contacts"):
+        fix_feet(unlabelled, contacts="channels")  # type: ignore[arg-type]

@@ -1,8 +1,9 @@
-"""`fix_feet`: a motion with its feet pinned while its contact channels say they touch the floor.
+"""`fix_feet`: a motion with its feet pinned while they touch the floor.
 
 The joints come from the features (`momo.features_to_joints`), the feet are pinned with
-`momo.motion.foot_ik.fix_foot_joints` using the features' own four contact channels (threshold
-0.5), and the result is written back into the features *in place* rather than by running
+`momo.motion.foot_ik.fix_foot_joints` where the features' own four contact channels say so
+(threshold 0.5; or, with ``contacts="floor"``, where the ankle or toe is within 5 cm of the
+floor), and the result is written back into the features *in place* rather than by running
 HumanML3D's whole `momo.joints_to_features` again (which would retarget onto the canonical bone
 lengths and relabel the contacts): for the knees, ankles and toes, the root-relative positions
 (ric), the joint velocities and the 6-D local rotations are re-derived from the fixed joints
@@ -12,6 +13,8 @@ and the root path and contact labels are those of ``m``.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 import numpy as np
 from scipy.spatial.transform import Rotation
@@ -32,12 +35,22 @@ from momo.motion.rotations import matrix_to_6d, shortest_arc
 _ROT6D_START = RIC.stop
 #: Contact channel values above this count as contact.
 CONTACT_LEVEL = 0.5
+#: With ``contacts="floor"``: an ankle or toe lower than this (metres) touches the floor.
+FLOOR_HEIGHT = 0.05
+#: The joints of the four contact channels: left ankle, left toe, right ankle, right toe.
+_CONTACT_JOINTS = (7, 10, 8, 11)
 
 
 def feature_contacts(features: np.ndarray) -> np.ndarray:
     """The features' foot contacts as bool ``[T, 4]`` (left ankle, left toe, right ankle,
     right toe)."""
     return np.asarray(features)[:, FOOT_CONTACT] > CONTACT_LEVEL
+
+
+def floor_contacts(joints: np.ndarray, height: float = FLOOR_HEIGHT) -> np.ndarray:
+    """Which ankles and toes touch the floor, by height: bool ``[T, 4]`` (left ankle, left toe,
+    right ankle, right toe) where the joint's Y is below ``height`` metres (floor at Y = 0)."""
+    return np.asarray(joints)[:, list(_CONTACT_JOINTS), 1] < height
 
 
 def _headings(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -77,28 +90,38 @@ def leg_rotations_6d(joints: np.ndarray) -> dict[int, np.ndarray]:
 
 
 def fix_feet(
-    motion: Motion, *, blend: int = BLEND_FRAMES, max_correction: float = MAX_CORRECTION
+    motion: Motion,
+    *,
+    blend: int = BLEND_FRAMES,
+    max_correction: float = MAX_CORRECTION,
+    contacts: Literal["labels", "floor"] = "labels",
 ) -> Motion:
     """The motion with its feet pinned while in contact (see the module docstring).
 
     Args:
-        motion: the motion; its contact channels say when each ankle and toe touches the floor.
+        motion: the motion.
         blend: frames over which each pin eases in and out (0: hard pins).
         max_correction: the most a pin moves an ankle or toe from where the motion has it
             (metres; see `momo.motion.foot_ik`).
+        contacts: what says a foot is in contact: "labels", the features' four contact
+            channels (above 0.5); or "floor", the joint itself lower than `FLOOR_HEIGHT`
+            (`floor_contacts`). Generated contact labels often mark a foot that is lifted or
+            travelling; "floor" pins only feet that are on the floor.
 
     Returns:
         A new `Motion` (same caption, name and meta, with ``meta["fix_feet"]`` recording the
         settings); a motion with no contact frame comes back with equal features.
 
     Raises:
-        ValueError: if ``blend`` is negative or ``max_correction`` not positive.
+        ValueError: if ``blend`` is negative, ``max_correction`` not positive or
+            ``contacts`` unknown.
     """
+    if contacts not in ("labels", "floor"):
+        raise ValueError(f"contacts must be 'labels' or 'floor', got {contacts!r}")
     features = motion.features.astype(np.float64)
     joints = np.asarray(features_to_joints(features), dtype=np.float64)
-    fixed = fix_foot_joints(
-        joints, feature_contacts(features), blend=blend, max_correction=max_correction
-    )
+    pinned = feature_contacts(features) if contacts == "labels" else floor_contacts(joints)
+    fixed = fix_foot_joints(joints, pinned, blend=blend, max_correction=max_correction)
     moved = [j for j in range(1, NUM_JOINTS) if not np.array_equal(fixed[:, j], joints[:, j])]
     if moved:
         cos, sin = _headings(features)
@@ -115,5 +138,6 @@ def fix_feet(
             if joint in moved:
                 start = _ROT6D_START + 6 * (joint - 1)
                 features[:, start : start + 6] = rot6d
-    meta = {**motion.meta, "fix_feet": {"blend": blend, "max_correction": max_correction}}
+    settings = {"blend": blend, "max_correction": max_correction, "contacts": contacts}
+    meta = {**motion.meta, "fix_feet": settings}
     return Motion(features.astype(np.float32), text=motion.text, name=motion.name, meta=meta)

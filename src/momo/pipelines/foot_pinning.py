@@ -1,8 +1,9 @@
 """Feet pinned inside the sampling loop: `momo.fix_feet` applied to the x0 prediction.
 
-At each chosen timestep the denoiser's x0 prediction is denormalised, each row's feet are pinned
-where its own contact channels say they touch the floor (`momo.fix_feet`, over the row's own
-frames; padding is left alone), and the result is normalised again before the scheduler takes its
+At each chosen timestep the denoiser's x0 prediction is denormalised, each row's ankles and toes
+are pinned while they are on the floor (`momo.fix_feet` with ``contacts="floor"``: lower than
+5 cm; the model's contact channels often mark lifted or travelling feet, and pinning those bends
+the legs out of shape), over the row's own frames (padding is left alone), and the result is normalised again before the scheduler takes its
 step. The sampler then carries on from a motion whose planted feet do not slide, so the model's
 later steps work with the pinned legs rather than a post-process overriding them at the end. This
 is a projection of the kind PhysDiff (Yuan et al. 2023) applies with a physics simulator, here
@@ -53,7 +54,7 @@ def pinned_x0(model: MotionDiffusionModel, x0: Tensor, frames: Sequence[int]) ->
     out = x0.clone()
     for row, count in enumerate(frames):
         motion = Motion(raw[row, :count].astype(np.float32))
-        fixed = fix_feet(motion).features.astype(np.float64)
+        fixed = fix_feet(motion, contacts="floor").features.astype(np.float64)
         normalised = np.asarray(model.normalizer.normalize(fixed))
         out[row, :count] = torch.as_tensor(normalised, dtype=x0.dtype, device=x0.device)
     return out
