@@ -50,11 +50,10 @@ def checked_pin_steps(steps: Sequence[int], num_timesteps: int) -> tuple[int, ..
 
 def pinned_x0(model: MotionDiffusionModel, x0: Tensor, frames: Sequence[int]) -> Tensor:
     """``x0`` ``[B, T, 263]`` (normalised) with each row's feet pinned over its first frames."""
-    raw = np.asarray(model.normalizer.denormalize(x0.detach().cpu().double().numpy()))
     out = x0.clone()
-    for row, count in enumerate(frames):
-        motion = Motion(raw[row, :count].astype(np.float32))
-        fixed = fix_feet(motion, contacts="floor").features.astype(np.float64)
+    for row, features in enumerate(model.model_to_features(x0, frames)):
+        count = len(features)
+        fixed = fix_feet(Motion(features), contacts="floor").features.astype(np.float64)
         normalised = np.asarray(model.normalizer.normalize(fixed))
         out[row, :count] = torch.as_tensor(normalised, dtype=x0.dtype, device=x0.device)
     return out
