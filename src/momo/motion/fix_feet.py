@@ -24,6 +24,7 @@ from momo.motion.kinematics import features_to_joints
 from momo.motion.motion import Motion
 from momo.motion.representation import (
     FOOT_CONTACT,
+    FOOT_JOINTS,
     LOCAL_VEL,
     NUM_JOINTS,
     REST_DIRECTIONS,
@@ -37,8 +38,6 @@ _ROT6D_START = RIC.stop
 CONTACT_LEVEL = 0.5
 #: With ``contacts="floor"``: an ankle or toe lower than this (metres) touches the floor.
 FLOOR_HEIGHT = 0.05
-#: The joints of the four contact channels: left ankle, left toe, right ankle, right toe.
-_CONTACT_JOINTS = (7, 10, 8, 11)
 
 
 def feature_contacts(features: np.ndarray) -> np.ndarray:
@@ -50,7 +49,7 @@ def feature_contacts(features: np.ndarray) -> np.ndarray:
 def floor_contacts(joints: np.ndarray, height: float = FLOOR_HEIGHT) -> np.ndarray:
     """Which ankles and toes touch the floor, by height: bool ``[T, 4]`` (left ankle, left toe,
     right ankle, right toe) where the joint's Y is below ``height`` metres (floor at Y = 0)."""
-    return np.asarray(joints)[:, list(_CONTACT_JOINTS), 1] < height
+    return np.asarray(joints)[:, list(FOOT_JOINTS), 1] < height
 
 
 def _headings(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

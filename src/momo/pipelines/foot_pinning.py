@@ -3,8 +3,8 @@
 At each chosen timestep the denoiser's x0 prediction is denormalised, each row's ankles and toes
 are pinned while they are on the floor (`momo.fix_feet` with ``contacts="floor"``: lower than
 5 cm; the model's contact channels often mark lifted or travelling feet, and pinning those bends
-the legs out of shape), over the row's own frames (padding is left alone), and the result is normalised again before the scheduler takes its
-step. The sampler then carries on from a motion whose planted feet do not slide, so the model's
+the legs out of shape), over the row's own frames (padding is left alone), and the result is
+normalised again before the scheduler takes its step. The sampler then carries on from a motion whose planted feet do not slide, so the model's
 later steps work with the pinned legs rather than a post-process overriding them at the end. This
 is a projection of the kind PhysDiff (Yuan et al. 2023) applies with a physics simulator, here
 with a kinematic foot pin. When timestep 0 is among the chosen ones the returned motion is pinned
