@@ -57,6 +57,12 @@ def test_start_from_copies_weights_and_keeps_the_model_statistics(
         np.load(exported / "Mean.npy"), np.load(tiny_model_dir / "Mean.npy")
     )
     assert (tmp_path / "ft" / INIT_DIR / "init.json").is_file()
+    origin = momo.load_model(exported).config.extra["initialised_from"]
+    assert origin["model"] == tiny_model_dir.name
+    assert origin.get("training_steps") == model.config.extra.get("training_steps")
+    (tmp_path / "ft" / INIT_DIR / "init.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(MomoError, match="init.json is unreadable"):
+        trainer.export(overwrite=True)
 
 
 def test_train_init_cli_resume_and_errors(
@@ -89,7 +95,10 @@ def test_train_init_from_the_bundled_model(tmp_path: Path, capsys, make_cache_38
     settings = ["--steps", "1", "--batch-size", "2", "--threads", "1", "--sample-every", "0"]
     assert main([*run, "--init", "default", *settings, "--eval-every", "0"]) == 0
     assert "Reached step 1/1" in capsys.readouterr().out
-    assert (
-        momo.load_model(tmp_path / "ft" / "model").config.denoiser
-        == momo.load_model().config.denoiser
-    )
+    bundled = momo.load_model()
+    exported = momo.load_model(tmp_path / "ft" / "model")
+    assert exported.config.denoiser == bundled.config.denoiser
+    origin = exported.config.extra["initialised_from"]
+    assert origin["model"] == "default"
+    assert origin["training_steps"] == bundled.config.extra["training_steps"]
+    assert origin["initialised_from"] == bundled.config.extra["initialised_from"]

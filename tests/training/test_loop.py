@@ -216,3 +216,4 @@ def test_export_loads_with_load_model(tmp_path: Path, data: TrainingSet) -> None
     np.testing.assert_array_equal(model.normalizer.std, data.cache.std)
     config = json.loads((directory / "config.json").read_text())
     assert config["extra"]["training_steps"] == 3 and config["extra"]["weights"] == "ema"
+    assert "initialised_from" not in config["extra"]  # trained from scratch

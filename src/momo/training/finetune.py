@@ -114,3 +114,27 @@ def recorded_statistics(run_dir: str | Path) -> tuple[np.ndarray, np.ndarray] | 
     if not (directory / "Mean.npy").is_file():
         return None
     return np.load(directory / "Mean.npy"), np.load(directory / "Std.npy")
+
+
+def recorded_origin(run_dir: str | Path) -> dict[str, object] | None:
+    """What a fine-tuning run started from, as its exported model records it.
+
+    Returns ``{"model": name, "training_steps": ..., "training_data": ...}`` (the starting
+    model's name, or a file path's last part, and the fields its own config recorded, including
+    its own ``initialised_from`` when it was fine-tuned too); None for runs trained from scratch.
+    """
+    path = Path(run_dir) / INIT_DIR / "init.json"
+    if not path.is_file():
+        return None
+    try:
+        provenance = json.loads(path.read_text(encoding="utf-8"))
+        source, extra = str(provenance["model"]), dict(provenance.get("extra") or {})
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise MomoError(
+            f"{path} is unreadable ({error}); restore it or start the fine-tuning run again"
+        ) from error
+    origin: dict[str, object] = {"model": source if source == "default" else Path(source).name}
+    for key in ("training_steps", "training_data", "initialised_from"):
+        if key in extra:
+            origin[key] = extra[key]
+    return origin

@@ -605,6 +605,7 @@ class Trainer:
         """
         from momo.models.loading import save_pretrained
         from momo.motion.normalization import Normalizer
+        from momo.training.finetune import recorded_origin
 
         directory = Path(directory) if directory is not None else self.run_dir / EXPORT_DIR
         data = self.data.cache
@@ -616,6 +617,8 @@ class Trainer:
             "weights": "ema",
             "ema_decay": self.config.training.ema_decay,
         }
+        if (origin := recorded_origin(self.run_dir)) is not None:
+            extra["initialised_from"] = origin
         parts = {
             "denoiser": self.ema.module,
             "config": replace(model_config, extra={**model_config.extra, **extra}),
