@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 #: Folder of a run directory holding the initial model's statistics and provenance.
 INIT_DIR = "init"
+#: File in `INIT_DIR` naming the initial model and its recorded ``extra`` (`recorded_origin`).
+INIT_FILE = "init.json"
 
 
 def finetune_config(config: RunConfig, model: MotionDiffusionModel) -> RunConfig:
@@ -104,7 +106,7 @@ def start_from(
         with atomic_output(directory / name, overwrite=True) as tmp, open(tmp, "wb") as handle:
             np.save(handle, array)
     provenance = {"model": source, "extra": model.config.extra}
-    with atomic_output(directory / "init.json", overwrite=True) as tmp:
+    with atomic_output(directory / INIT_FILE, overwrite=True) as tmp:
         Path(tmp).write_text(json.dumps(provenance, indent=2, default=str), encoding="utf-8")
 
 
@@ -123,7 +125,7 @@ def recorded_origin(run_dir: str | Path) -> dict[str, object] | None:
     model's name, or a file path's last part, and the fields its own config recorded, including
     its own ``initialised_from`` when it was fine-tuned too); None for runs trained from scratch.
     """
-    path = Path(run_dir) / INIT_DIR / "init.json"
+    path = Path(run_dir) / INIT_DIR / INIT_FILE
     if not path.is_file():
         return None
     try:
